@@ -1,0 +1,82 @@
+/**
+ * Discovery: which users, which Claude Code config dirs, which projects and which managed files a
+ * machine has. Pure over a platform, a read-only FsView and host facts.
+ */
+import type { OsPolicySource } from '../core/managed.js';
+import { orderDropins } from '../core/managed.js';
+import { DROPIN_NAME } from '../core/plan-dropin.js';
+import type { Policy } from '../core/policy-schema.js';
+import { gitRoot, projectFiles, readProjectKeys, type ProjectFile } from './projects.js';
+import type { FsView, HostFacts, HostUser, Platform } from './types.js';
+
+export interface DiscoveredProject {
+  path: string;
+  gitRoot: string | null;
+  /** Highest precedence first: local at the git root, local in the folder, shared project file. */
+  files: ProjectFile[];
+}
+
+export interface DiscoveredUser {
+  user: HostUser;
+  configDir: string;
+  /** True when the policy names a CLAUDE_CONFIG_DIR for this user. */
+  customConfigDir: boolean;
+  claudeJson: string;
+  claudeJsonState: 'ok' | 'absent' | 'unreadable';
+  settingsPath: string;
+  projects: DiscoveredProject[];
+}
+
+export interface DiscoveredManaged {
+  dir: string;
+  main: string;
+  dropinDir: string;
+  /** Every drop-in Claude Code would read, in its merge order, including ours when present. */
+  dropins: string[];
+  ours: string;
+}
+
+export interface Discovery {
+  platform: Platform;
+  users: DiscoveredUser[];
+  managed: DiscoveredManaged;
+  osSources: OsPolicySource[];
+}
+
+export function configDirFor(platform: Platform, user: HostUser, policy: Policy): { dir: string; custom: boolean } {
+  const named = policy.users.configDirs[user.name];
+  if (!named) return { dir: platform.path.join(user.home, '.claude'), custom: false };
+  const expanded = named === '~' ? user.home : named.startsWith('~/') || named.startsWith('~\\') ? platform.path.join(user.home, named.slice(2)) : named;
+  return { dir: platform.path.normalize(expanded), custom: true };
+}
+
+export function discover(platform: Platform, fs: FsView, facts: HostFacts, policy: Policy): Discovery {
+  const users = platform.listUsers(fs, policy.users).map((user) => discoverUser(platform, fs, policy, user));
+  const j = platform.path.join;
+  const dropinDir = j(platform.managedDir, 'managed-settings.d');
+  const ours = j(dropinDir, DROPIN_NAME);
+  const names = orderDropins([...(fs.listDir(dropinDir) ?? []), DROPIN_NAME].filter((n, i, a) => a.indexOf(n) === i));
+  return {
+    platform,
+    users,
+    managed: { dir: platform.managedDir, main: j(platform.managedDir, 'managed-settings.json'), dropinDir, dropins: names.map((n) => j(dropinDir, n)), ours },
+    osSources: platform.osPolicySources(fs, facts, users.map((u) => u.user)),
+  };
+}
+
+function discoverUser(platform: Platform, fs: FsView, policy: Policy, user: HostUser): DiscoveredUser {
+  const { dir, custom } = configDirFor(platform, user, policy);
+  const claudeJson = custom ? platform.path.join(dir, '.claude.json') : platform.path.join(user.home, '.claude.json');
+  const { keys, state } = readProjectKeys(fs, claudeJson);
+  const seen = new Set<string>();
+  const projects: DiscoveredProject[] = [];
+  for (const key of keys) {
+    const p = platform.canonicalProjectPath(key);
+    if (!p || seen.has(p) || !fs.isDir(p)) continue;
+    seen.add(p);
+    const root = gitRoot(fs, platform, p);
+    projects.push({ path: p, gitRoot: root, files: projectFiles(platform, p, root) });
+  }
+  projects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { user, configDir: dir, customConfigDir: custom, claudeJson, claudeJsonState: state, settingsPath: platform.path.join(dir, 'settings.json'), projects };
+}

@@ -143,7 +143,7 @@ export function planSettings(policy: Policy, target: SettingsTarget, currentText
 
   if (c.kind === 'empty') text = stringifyAs(JSON.parse(text), DEFAULT_FORMAT);
   text = verifiedOrCanonical(text, settings, policy, target, fmt);
-  return { edits, nextText: (c.kind !== 'absent' && c.bom ? '\ufeff' : '') + text, findings, state: 'drifted' };
+  return { edits, nextText: (c.bom ? '\ufeff' : '') + text, findings, state: 'drifted' };
 }
 
 /**

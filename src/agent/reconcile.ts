@@ -1,0 +1,215 @@
+/**
+ * The one loop every run goes through — `check`, `repair`, and later every daemon event:
+ *   discover targets → read each file → plan (pure) → apply (or not) → verdict.
+ * Managed files first (the drop-in we own; the others are only read), then every user's user, project
+ * and local files, then the effect verdict per session from what Claude Code will read afterwards.
+ */
+import path from 'node:path';
+import { classify, isObject } from '../core/json-text.js';
+import { analyzeManaged, type ManagedFile } from '../core/managed.js';
+import type { Layer } from '../core/model.js';
+import { planDropin } from '../core/plan-dropin.js';
+import { planSettings } from '../core/plan-settings.js';
+import type { Policy } from '../core/policy-schema.js';
+import type { FileRole, Finding, JsonObject, Scope } from '../core/types.js';
+import { evaluateSession } from '../core/verdict.js';
+import { discover, type DiscoveredUser, type Discovery } from '../platform/discover.js';
+import { toHostPath } from '../platform/root-path.js';
+import type { FsView, HostFacts, Platform } from '../platform/types.js';
+import type { BackupStore } from './backups.js';
+import { runFilePass, type FilePassResult, type Mode } from './file-pass.js';
+import type { Owner } from './fs-safety.js';
+import type { FileReport, MachineReport, ProjectReport, UserReport } from './report-types.js';
+import type { WriteDeps } from './safe-write.js';
+import { displayEnv } from './display.js';
+
+export interface ReconcileDeps {
+  platform: Platform;
+  fs: FsView;
+  root: string | null;
+  facts: HostFacts;
+  backups: BackupStore | null;
+  writeDeps: WriteDeps;
+  /** The uid we run as (undefined on Windows); root writes user files through a uid-dropped child. */
+  uid: number | undefined;
+}
+
+export interface ReconcileRequest {
+  policy: Policy;
+  mode: Mode;
+  /** --user: limit to these users (on top of the policy's include/exclude). */
+  users?: readonly string[];
+}
+
+interface Tracked {
+  report: FileReport;
+  text: string | null;
+  strict: JsonObject | null;
+}
+
+export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Promise<MachineReport> {
+  const policy = req.users && req.users.length > 0 ? { ...req.policy, users: { ...req.policy.users, include: intersect(req.policy.users.include, req.users) } } : req.policy;
+  const d = discover(deps.platform, deps.fs, deps.facts, policy);
+  const host = (p: string) => toHostPath(deps.root, deps.platform.name, p, path.sep);
+  const asRoot = deps.uid === 0;
+  const files: FileReport[] = [];
+
+  // 1. The managed tier.
+  const rootOwner: Owner | null = asRoot ? { uid: 0, gid: 0 } : null;
+  const managedAncestor = host(deps.platform.path.dirname(d.managed.dir));
+  const ours = await runFilePass({
+    machinePath: d.managed.ours, hostPath: host(d.managed.ours), trustedAncestor: managedAncestor, owner: rootOwner,
+    createMode: 0o644, plan: (t) => planDropin(policy, t), mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps,
+  });
+  const managedFiles: ManagedFile[] = [];
+  const managedReports = new Map<string, FileReport>();
+  const addManaged = (p: string, role: ManagedFile['role'], text: string | null, report: FileReport | null) => {
+    managedFiles.push({ path: p, role, text });
+    if (report) managedReports.set(p, report);
+  };
+  const mainText = deps.fs.readText(d.managed.main);
+  addManaged(d.managed.main, 'managed-main', mainText, mainText === null ? null : fileReport(d.managed.main, 'managed', 'managed-main', null, mainText));
+  for (const p of d.managed.dropins) {
+    if (p === d.managed.ours) {
+      const r: FileReport = { path: p, scope: 'managed', role: 'ccfleet-dropin', user: null, state: ours.state, compliant: true, findings: ours.findings, edits: ours.edits, ...(ours.error ? { error: ours.error } : {}) };
+      addManaged(p, 'ccfleet-dropin', ours.effectiveText, r);
+    } else {
+      const t = deps.fs.readText(p);
+      addManaged(p, 'managed-dropin', t, t === null ? null : fileReport(p, 'managed', 'managed-dropin', null, t));
+    }
+  }
+  const analysis = analyzeManaged(policy, managedFiles, d.osSources);
+  for (const [p, r] of managedReports) {
+    const extra = analysis.perFile.get(p) ?? [];
+    r.findings = [...r.findings, ...extra];
+    if (r.role !== 'ccfleet-dropin' && extra.some((f) => f.code === 'managed-invalid')) r.state = 'unparseable';
+    r.compliant = !r.findings.some((f) => f.blocking) && r.state !== 'error';
+    files.push(r);
+  }
+  const managedFindings: Finding[] = [...analysis.findings];
+  const managedCompliant = !analysis.broken && [...managedReports.values()].every((r) => r.compliant) && !analysis.findings.some((f) => f.blocking);
+  const managedLayer: Layer = { label: 'managed', level: 'managed', settings: analysis.effective };
+
+  // 2. Every user's files and sessions.
+  const users: UserReport[] = [];
+  for (const du of d.users) {
+    const owner = ownerFor(du, deps);
+    const userFiles = await userPass(du, policy, req.mode, owner, deps, host);
+    files.push(...userFiles.map((t) => t.report));
+    users.push(userVerdict(du, policy, managedLayer, userFiles));
+  }
+
+  const compliant = managedCompliant && users.every((u) => u.compliant);
+  return {
+    compliant,
+    mode: req.mode,
+    policy: { id: policy.id, version: policy.version },
+    platform: deps.platform.name,
+    managed: { compliant: managedCompliant, dir: d.managed.dir, findings: managedFindings },
+    users,
+    files,
+    summary: {
+      users: users.length,
+      files: files.length,
+      nonCompliantUsers: users.filter((u) => !u.compliant).length,
+      repaired: files.filter((f) => f.state === 'repaired').length,
+      unsafe: files.filter((f) => f.state === 'unsafe').length,
+      unparseable: files.filter((f) => f.state === 'unparseable').length,
+      errors: files.filter((f) => f.state === 'error').length,
+    },
+  };
+}
+
+function intersect(include: readonly string[] | undefined, only: readonly string[]): string[] {
+  return include ? only.filter((u) => include.includes(u)) : [...only];
+}
+
+/** As root, user-side files must belong to the owner of the user's home; otherwise nobody is checked. */
+function ownerFor(du: DiscoveredUser, deps: ReconcileDeps): Owner | null {
+  if (deps.uid !== 0) return null;
+  return deps.fs.owner(du.user.home) ?? (du.user.uid !== null && du.user.gid !== null ? { uid: du.user.uid, gid: du.user.gid } : null);
+}
+
+function fileReport(p: string, scope: Scope, role: FileRole, user: string | null, text: string): FileReport {
+  const c = classify(text);
+  const findings: Finding[] = [];
+  let state: FileReport['state'] = 'compliant';
+  if (c.kind === 'jsonc') {
+    findings.push({ code: 'not-strict-json', blocking: false });
+    state = 'unparseable';
+  } else if (c.kind === 'invalid') {
+    findings.push({ code: 'invalid-json', blocking: false });
+    state = 'unparseable';
+  }
+  return { path: p, scope, role, user, state, compliant: true, findings };
+}
+
+function strictObject(text: string | null): JsonObject | null {
+  const c = classify(text);
+  return c.kind === 'strict' && isObject(c.value) ? c.value : null;
+}
+
+async function userPass(du: DiscoveredUser, policy: Policy, mode: Mode, owner: Owner | null, deps: ReconcileDeps, host: (p: string) => string): Promise<Tracked[]> {
+  const P = deps.platform.path;
+  const homeAncestor = isUnder(P, du.configDir, du.user.home) ? du.user.home : P.dirname(du.configDir);
+  const out: Tracked[] = [];
+  const pass = async (machinePath: string, scope: Scope, role: 'user' | 'project' | 'local', ancestor: string, project?: string) => {
+    const r: FilePassResult = await runFilePass({
+      machinePath, hostPath: host(machinePath), trustedAncestor: host(ancestor), owner, createMode: 0o644,
+      plan: (t) => planSettings(policy, { role }, t), mode, backups: deps.backups, writeDeps: deps.writeDeps,
+    });
+    const report: FileReport = {
+      path: machinePath, scope, role, user: du.user.name, ...(project ? { project } : {}), state: r.state,
+      compliant: !r.findings.some((f) => f.blocking) && r.state !== 'error', findings: r.findings, edits: r.edits, ...(r.error ? { error: r.error } : {}),
+    };
+    out.push({ report, text: r.effectiveText, strict: strictObject(r.effectiveText) });
+  };
+  await pass(du.settingsPath, 'user', 'user', homeAncestor);
+  for (const proj of du.projects) {
+    for (const f of proj.files) {
+      const ancestor = f.role === 'local' && proj.gitRoot && !isUnder(P, f.path, proj.path) ? proj.gitRoot : proj.path;
+      if (!deps.fs.exists(f.path)) continue; // project files are never created
+      await pass(f.path, f.role, f.role, ancestor, proj.path);
+    }
+  }
+  return out;
+}
+
+function isUnder(P: Platform['path'], child: string, parent: string): boolean {
+  const c = P.normalize(child);
+  const p = P.normalize(parent).replace(/[\\/]+$/, '');
+  return c === p || c.startsWith(p + P.sep);
+}
+
+function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked: Tracked[]): UserReport {
+  const userFile = tracked.find((t) => t.report.role === 'user');
+  const userLayer: Layer[] = userFile?.strict ? [{ label: 'user', level: 'user', settings: userFile.strict }] : [];
+  const home = evaluateSession(policy, [managed, ...userLayer]);
+  const fileBlocking = (ts: Tracked[]) => ts.some((t) => !t.report.compliant && (t.strict !== null || t.report.state === 'error'));
+  const projects: ProjectReport[] = du.projects.map((proj) => {
+    const mine = tracked.filter((t) => t.report.project === proj.path);
+    const layers: Layer[] = [managed];
+    for (const f of proj.files) {
+      const t = mine.find((m) => m.report.path === f.path);
+      if (!t?.strict) continue;
+      const label = `${f.role}:${f.role === 'local' ? ownerFolder(f.path) : proj.path}`;
+      layers.push({ label, level: f.role, settings: t.strict });
+    }
+    layers.push(...userLayer);
+    const v = evaluateSession(policy, layers);
+    const compliant = v.compliant && !fileBlocking(mine);
+    return { path: proj.path, selectedModel: v.selectedModel, compliant, findings: v.findings, env: displayEnv(v.env) };
+  });
+  const compliant = home.compliant && projects.every((p) => p.compliant) && !fileBlocking(userFile ? [userFile] : []);
+  return {
+    name: du.user.name, home: du.user.home, configDir: du.configDir, compliant,
+    selectedModel: home.selectedModel, findings: home.findings, env: displayEnv(home.env), projects,
+  };
+}
+
+/** `/p/.claude/settings.local.json` → `/p` (the folder a local file belongs to), in either path syntax. */
+function ownerFolder(p: string): string {
+  return p.replace(/[\\/]\.claude[\\/][^\\/]+$/, '');
+}
+
+export type { Discovery };

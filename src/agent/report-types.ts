@@ -1,0 +1,50 @@
+/**
+ * The shape of `check --json` / `repair --json` (shared/design/CONTRACT.md). Fields beyond the contract
+ * are additions; nothing the contract lists may be removed or renamed.
+ */
+import type { Scope, FileRole, FileState, Finding, SelectedModel } from '../core/types.js';
+import type { Edit } from '../core/plan-settings.js';
+
+export interface FileReport {
+  path: string;
+  scope: Scope;
+  role: FileRole;
+  user: string | null;
+  /** The project folder the file belongs to (project and local files). */
+  project?: string;
+  state: FileState;
+  compliant: boolean;
+  findings: Finding[];
+  /** What repair changed or would change. */
+  edits?: Edit[];
+  error?: string;
+}
+
+export interface SessionReport {
+  selectedModel: SelectedModel;
+  compliant: boolean;
+  findings: Finding[];
+  env: Record<string, { value: string; source: string } | null>;
+}
+
+export interface ProjectReport extends SessionReport {
+  path: string;
+}
+
+export interface UserReport extends SessionReport {
+  name: string;
+  home: string;
+  configDir: string;
+  projects: ProjectReport[];
+}
+
+export interface MachineReport {
+  compliant: boolean;
+  mode: 'check' | 'repair' | 'dry-run';
+  policy: { id: string; version: number };
+  platform: string;
+  managed: { compliant: boolean; dir: string; findings: Finding[] };
+  users: UserReport[];
+  files: FileReport[];
+  summary: { users: number; files: number; nonCompliantUsers: number; repaired: number; unsafe: number; unparseable: number; errors: number };
+}

@@ -1,0 +1,84 @@
+/**
+ * Command-line parsing: `ccfleet <command> [options]`. Unknown options, missing values and bad values
+ * are usage errors (code USAGE, exit 2) before anything is read or written.
+ */
+import { parseArgs } from 'node:util';
+import { CcfleetError } from '../core/errors.js';
+import { PLATFORM_NAMES, type PlatformName } from '../platform/types.js';
+
+export interface CommonOptions {
+  policy?: string;
+  config?: string;
+  root?: string;
+  platform?: PlatformName;
+  users: string[];
+  json: boolean;
+  dryRun: boolean;
+  stateDir?: string;
+  help: boolean;
+}
+
+export interface Parsed {
+  command: string;
+  rest: string[];
+  opts: CommonOptions;
+  extra: Record<string, string | boolean | string[] | undefined>;
+}
+
+const common = {
+  policy: { type: 'string' },
+  config: { type: 'string' },
+  root: { type: 'string' },
+  platform: { type: 'string' },
+  user: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'state-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Extra options per command (beyond the common ones). */
+const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
+  restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
+};
+
+export function parseCommandLine(argv: readonly string[]): Parsed {
+  const [command = 'help', ...tail] = argv;
+  if (command === '--version' || command === '-v') return { command: 'version', rest: [], opts: emptyOpts(), extra: {} };
+  if (command === '--help' || command === '-h') return { command: 'help', rest: [], opts: emptyOpts(), extra: {} };
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    const r = parseArgs({ args: [...tail], options: { ...common, ...(perCommand[command] ?? {}) }, allowPositionals: true, strict: true });
+    values = r.values as Record<string, unknown>;
+    positionals = r.positionals;
+  } catch (e) {
+    throw new CcfleetError('USAGE', `${(e as Error).message.split('\n')[0]} (see ccfleet ${command} --help)`);
+  }
+  const platform = values.platform as string | undefined;
+  if (platform !== undefined && !PLATFORM_NAMES.includes(platform as PlatformName)) {
+    throw new CcfleetError('USAGE', `--platform must be one of ${PLATFORM_NAMES.join(', ')}, got "${platform}"`);
+  }
+  for (const k of ['policy', 'config', 'root', 'state-dir'] as const) {
+    if (values[k] === '') throw new CcfleetError('USAGE', `--${k} needs a non-empty value`);
+  }
+  const users = (values.user as string[] | undefined) ?? [];
+  for (const u of users) if (!/^[^\s/\\:]+$/.test(u)) throw new CcfleetError('USAGE', `--user "${u}" is not a user name`);
+  if (values['dry-run'] && command !== 'repair' && command !== 'restore') throw new CcfleetError('USAGE', '--dry-run applies to repair and restore only');
+  const opts: CommonOptions = {
+    policy: values.policy as string | undefined,
+    config: values.config as string | undefined,
+    root: values.root as string | undefined,
+    platform: platform as PlatformName | undefined,
+    users,
+    json: Boolean(values.json),
+    dryRun: Boolean(values['dry-run']),
+    stateDir: values['state-dir'] as string | undefined,
+    help: Boolean(values.help),
+  };
+  const extra: Parsed['extra'] = {};
+  for (const k of Object.keys(perCommand[command] ?? {})) extra[k] = values[k] as string | boolean | string[] | undefined;
+  return { command, rest: positionals, opts, extra };
+}
+
+const emptyOpts = (): CommonOptions => ({ users: [], json: false, dryRun: false, help: false });

@@ -1,0 +1,6 @@
+/** What a command hands back to main, which alone prints and sets the exit code. */
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr?: string;
+}

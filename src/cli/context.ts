@@ -1,0 +1,65 @@
+/**
+ * Turns command-line options into everything a run needs: the platform, the filesystem view (re-rooted
+ * under --root), the agent config, the policy, the state dir, backups and the uid-dropping write helper.
+ * Every failure here is exit 2 with nothing read beyond what failed, nothing written.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CcfleetError } from '../core/errors.js';
+import type { Policy } from '../core/policy-schema.js';
+import { loadAgentConfig, type AgentConfig } from '../agent/agent-config.js';
+import { BackupStore } from '../agent/backups.js';
+import { loadPolicy } from '../agent/policy-source.js';
+import type { ReconcileDeps } from '../agent/reconcile.js';
+import { detectPlatform } from '../platform/detect.js';
+import { platformFor } from '../platform/index.js';
+import { createNodeFsView } from '../platform/node-fs-view.js';
+import { toHostPath } from '../platform/root-path.js';
+import type { Platform } from '../platform/types.js';
+import type { CommonOptions } from './args.js';
+import { selfCommand } from './self.js';
+
+export interface RunContext {
+  platform: Platform;
+  root: string | null;
+  config: AgentConfig;
+  stateDir: string;
+  deps: ReconcileDeps;
+}
+
+export function baseContext(opts: CommonOptions): RunContext {
+  const root = opts.root ? path.resolve(opts.root) : null;
+  if (root !== null) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(root);
+    } catch (e) {
+      throw new CcfleetError('ROOT_UNREADABLE', `--root ${opts.root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!st.isDirectory()) throw new CcfleetError('ROOT_UNREADABLE', `--root ${opts.root}: not a directory`);
+  }
+  const platform = platformFor(opts.platform ?? detectPlatform({ platform: process.platform, osRelease: os.release(), env: process.env }));
+  const host = (p: string) => toHostPath(root, platform.name, p, path.sep);
+  const config = opts.config ? loadAgentConfig(opts.config, true) : loadAgentConfig(host(platform.agentPaths.config), false);
+  const stateDir = opts.stateDir ? path.resolve(opts.stateDir) : config.stateDir ? host(config.stateDir) : host(platform.agentPaths.state);
+  const fsView = createNodeFsView(root, platform.name);
+  const deps: ReconcileDeps = {
+    platform,
+    fs: fsView,
+    root,
+    facts: {},
+    backups: new BackupStore(path.join(stateDir, 'backups')),
+    writeDeps: { helper: selfCommand() },
+    uid: process.getuid?.(),
+  };
+  return { platform, root, config, stateDir, deps };
+}
+
+export async function resolvePolicy(opts: CommonOptions, config: AgentConfig): Promise<Policy> {
+  const source = opts.policy ?? config.policy;
+  if (!source) {
+    throw new CcfleetError('POLICY_NOT_FOUND', 'no policy: pass --policy <file-or-url> or set "policy" in the agent config');
+  }
+  return loadPolicy(source);
+}

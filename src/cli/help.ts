@@ -1,0 +1,31 @@
+/** `ccfleet --help` and `ccfleet <command> --help`. */
+export const COMMON_HELP = `Options:
+  --policy <file-or-url>   policy to enforce (JSONC file or http(s) URL); default: the agent config's source
+  --config <file>          agent configuration (default: the platform's path, under --root when given)
+  --root <dir>             treat <dir> as the filesystem root (tests, offline images)
+  --platform <os>          linux | darwin | windows | wsl (default: detected)
+  --user <name>            limit to one user (repeatable)
+  --state-dir <dir>        override the state folder (backups, cache)
+  --json                   one JSON document on stdout; logs go to stderr`;
+
+export const HELP: Record<string, string> = {
+  main: `ccfleet — keeps every developer's Claude Code on the company's Bifrost gateway
+
+Usage: ccfleet <command> [options]
+
+Commands:
+  check          evaluate this machine against the policy; change nothing     (0 compliant, 1 not, 2 error)
+  repair         make this machine compliant; --dry-run shows what would change (0 compliant after, 1 not, 2 error)
+  status         per user and project: which files, which values win, which model is selected
+  policy lint    warnings a gateway admin needs about a policy file
+  restore        put back files as they were before ccfleet changed them
+  version        print the version (also --version)
+
+Run 'ccfleet <command> --help' for the options of a command.`,
+  check: `Usage: ccfleet check [options]\n\nEvaluate the machine; change nothing. Exit 0 compliant, 1 not compliant, 2 usage/config/policy error.\n\n${COMMON_HELP}`,
+  repair: `Usage: ccfleet repair [--dry-run] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing (exits as check would)\n\n${COMMON_HELP}`,
+  status: `Usage: ccfleet status [options]\n\nHuman view: per user and project, which files are read, which values win, which model is selected.\n\n${COMMON_HELP}`,
+  policy: `Usage: ccfleet policy lint <file> [--json]\n\nValidate a policy and print warnings with stable codes. Exit 0 clean, 1 warnings, 2 invalid policy.`,
+  restore: `Usage: ccfleet restore [--path <file>]... [--latest] [--list] [--dry-run] [options]\n\nPut files back from ccfleet's backups (the original before ccfleet first changed each file; --latest undoes only\nthe last change). --list shows the backups. Without --path every backed-up file is restored.\n\n${COMMON_HELP}`,
+  version: 'Usage: ccfleet version',
+};

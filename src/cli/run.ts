@@ -1,0 +1,43 @@
+/** Dispatches a command line to its command; returns what to print and the exit code (testable, no process I/O). */
+import { CcfleetError } from '../core/errors.js';
+import { parseCommandLine } from './args.js';
+import { HELP } from './help.js';
+import { VERSION } from './version.js';
+import { reconcileCommand } from './commands/reconcile-cmd.js';
+import { policyCommand } from './commands/policy-cmd.js';
+import { restoreCommand } from './commands/restore-cmd.js';
+import type { CommandResult } from './commands/result.js';
+import { runWriteChild } from '../agent/write-child.js';
+
+export async function run(argv: readonly string[]): Promise<CommandResult> {
+  if (argv[0] === '__write-as-user') {
+    const r = await runWriteChild(await readStdin());
+    return { exitCode: r.exitCode, stdout: r.output };
+  }
+  const p = parseCommandLine(argv);
+  if (p.opts.help || p.command === 'help') return { exitCode: 0, stdout: (HELP[p.command] ?? HELP.main) + '\n' };
+  switch (p.command) {
+    case 'version':
+      return { exitCode: 0, stdout: `ccfleet ${VERSION}\n` };
+    case 'check':
+    case 'repair':
+    case 'status':
+      return reconcileCommand(p.command, p.opts);
+    case 'policy':
+      return policyCommand(p.rest, p.opts);
+    case 'restore':
+      return restoreCommand(p.opts, p.extra);
+    default:
+      throw new CcfleetError('USAGE', `unknown command "${p.command}" (see ccfleet --help)`);
+  }
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+

@@ -1,5 +1,5 @@
 /** Linux: users from /etc/passwd, managed settings in /etc/claude-code, no OS policy tier. */
-import { posixPath } from './path-ops.js';
+import { canonicalPosixPath, posixPath } from './path-ops.js';
 import { passwdUsers } from './passwd.js';
 import type { Platform } from './types.js';
 
@@ -10,5 +10,5 @@ export const linux: Platform = {
   managedDir: '/etc/claude-code',
   osPolicySources: () => [],
   agentPaths: { config: '/etc/ccfleet/agent.json', state: '/var/lib/ccfleet', logs: '/var/log/ccfleet' },
-  canonicalProjectPath: (key) => (key.startsWith('/') ? posixPath.normalize(key).replace(/(.)\/+$/, '$1') : null),
+  canonicalProjectPath: canonicalPosixPath,
 };

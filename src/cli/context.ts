@@ -12,8 +12,7 @@ import { loadAgentConfig, type AgentConfig } from '../agent/agent-config.js';
 import { BackupStore } from '../agent/backups.js';
 import { loadPolicy } from '../agent/policy-source.js';
 import type { ReconcileDeps } from '../agent/reconcile.js';
-import { detectPlatform } from '../platform/detect.js';
-import { platformFor } from '../platform/index.js';
+import { choosePlatform } from '../platform/index.js';
 import { createNodeFsView } from '../platform/node-fs-view.js';
 import { toHostPath } from '../platform/root-path.js';
 import type { Platform } from '../platform/types.js';
@@ -39,7 +38,7 @@ export function baseContext(opts: CommonOptions): RunContext {
     }
     if (!st.isDirectory()) throw new CcfleetError('ROOT_UNREADABLE', `--root ${opts.root}: not a directory`);
   }
-  const platform = platformFor(opts.platform ?? detectPlatform({ platform: process.platform, osRelease: os.release(), env: process.env }));
+  const platform = choosePlatform(opts.platform, { platform: process.platform, osRelease: os.release(), env: process.env });
   const host = (p: string) => toHostPath(root, platform.name, p, path.sep);
   const config = opts.config ? loadAgentConfig(opts.config, true) : loadAgentConfig(host(platform.agentPaths.config), false);
   const stateDir = opts.stateDir ? path.resolve(opts.stateDir) : config.stateDir ? host(config.stateDir) : host(platform.agentPaths.state);

@@ -47,6 +47,20 @@ function wantedSettings(policy: Policy, target: SettingsTarget): JsonObject | nu
 }
 
 export function planSettings(policy: Policy, target: SettingsTarget, currentText: string | null): Plan {
+  try {
+    return planUnsafe(policy, target, currentText);
+  } catch (e) {
+    // A pathological input (e.g. nesting deeper than the parser's stack) must not crash a reconcile:
+    // report it and leave the file alone.
+    const message = e instanceof Error ? e.message : String(e);
+    return { edits: [], nextText: currentText, findings: [{ code: 'plan-failed', message, blocking: true }], state: 'error' };
+  }
+}
+
+/** Whether the policy itself wants this path in this file (then removing it would undo our own write). */
+const wantedHas = (wanted: JsonObject | null, path: readonly string[]): boolean => wanted !== null && hasPath(wanted, path);
+
+function planUnsafe(policy: Policy, target: SettingsTarget, currentText: string | null): Plan {
   const c = classify(currentText);
   const wanted = wantedSettings(policy, target);
   const findings: Finding[] = [];
@@ -74,7 +88,6 @@ export function planSettings(policy: Policy, target: SettingsTarget, currentText
       return { edits: [], nextText: currentText, findings: [{ code: 'not-strict-json', blocking: false }], state: 'unparseable' };
     }
     fmt = detectFormat(c.body);
-    fmt = { ...fmt, finalNewline: true };
     body = stringifyAs(c.value, fmt);
     value = c.value;
     findings.push({ code: 'not-strict-json', blocking: false });
@@ -90,17 +103,19 @@ export function planSettings(policy: Policy, target: SettingsTarget, currentText
 
   let text = body;
   const settings = value;
+  const removed = new Set<string>();
 
-  // 1. keys the policy removes
+  // 1. keys the policy removes (except what the policy itself writes into this file)
   for (const key of policy.removeKeys) {
     const path = splitKey(key);
-    if (!hasPath(settings, path)) continue;
+    if (!hasPath(settings, path) || wantedHas(wanted, path)) continue;
     if (key === 'model' && modelAllowed(policy, settings.model)) {
       findings.push({ code: 'model-allowed', key, blocking: false });
       continue;
     }
     findings.push({ code: key === 'model' ? 'model-present' : 'key-present', key, blocking: true });
     edits.push({ op: 'remove', key });
+    removed.add(key);
     text = removePath(text, path, fmt);
   }
 
@@ -132,7 +147,7 @@ export function planSettings(policy: Policy, target: SettingsTarget, currentText
   if (policy.enforceIn === 'user' && target.role !== 'user' && isObject(settings.env)) {
     for (const [k, v] of Object.entries(policy.env)) {
       const cur = settings.env[k];
-      if (cur === undefined || cur === v) continue;
+      if (cur === undefined || cur === v || removed.has(`env.${k}`)) continue;
       findings.push({ code: 'env-conflict', key: `env.${k}`, blocking: true });
       edits.push({ op: 'remove', key: `env.${k}` });
       text = removePath(text, ['env', k], fmt);
@@ -143,7 +158,9 @@ export function planSettings(policy: Policy, target: SettingsTarget, currentText
 
   if (c.kind === 'empty') text = stringifyAs(JSON.parse(text), DEFAULT_FORMAT);
   text = verifiedOrCanonical(text, settings, policy, target, fmt);
-  return { edits, nextText: (c.bom ? '\ufeff' : '') + text, findings, state: 'drifted' };
+  // A file Claude Code ignores (JSONC) is reported as such even when normalising will fix it (the contract).
+  const state: FileState = c.kind === 'jsonc' ? 'unparseable' : 'drifted';
+  return { edits, nextText: (c.bom ? '\ufeff' : '') + text, findings, state };
 }
 
 /**
@@ -158,22 +175,24 @@ function verifiedOrCanonical(text: string, original: JsonObject, policy: Policy,
   } catch {
     // fall through to the canonical rewrite
   }
-  return stringifyAs(desired, { ...fmt, finalNewline: true });
+  return stringifyAs(desired, fmt);
 }
 
 /** The value a settings object should have after repair (the planner's ground truth). */
 export function desiredValue(original: JsonObject, policy: Policy, target: SettingsTarget): JsonObject {
   const out = structuredCloneJson(original);
+  const wanted = wantedSettings(policy, target);
   for (const key of policy.removeKeys) {
     const path = splitKey(key);
+    if (wantedHas(wanted, path)) continue;
     if (key === 'model' && modelAllowed(policy, out.model)) continue;
     const parent = getPath(out, path.slice(0, -1));
     if (isObject(parent)) delete parent[path[path.length - 1]!];
   }
-  const wanted = wantedSettings(policy, target);
   if (wanted) {
-    if (!isObject(out.env)) out.env = {};
-    Object.assign(out.env as JsonObject, policy.env);
+    const hasEnv = Object.prototype.hasOwnProperty.call(out, 'env');
+    if (hasEnv ? !isObject(out.env) : Object.keys(policy.env).length > 0) out.env = {};
+    if (isObject(out.env)) Object.assign(out.env, policy.env);
     for (const [k, v] of Object.entries(policy.managedSettings)) out[k] = v;
   }
   if (policy.enforceIn === 'user' && target.role !== 'user' && isObject(out.env)) {

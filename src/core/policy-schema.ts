@@ -8,8 +8,20 @@ import { z } from 'zod';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_NAME = /^[^\s/\\:]+$/;
 
-/** Keys Claude Code honours only in managed settings, or that only make sense there. */
-export const MANAGED_ONLY_KEYS = ['policyHelper', 'allowManagedHooksOnly', 'allowManagedPermissionRulesOnly'] as const;
+/**
+ * Keys Claude Code honours only in managed settings, or that only lock anything there (in a user file the
+ * developer can change them, and user/project settings can widen availableModels).
+ */
+export const MANAGED_ONLY_KEYS = [
+  'policyHelper',
+  'allowManagedHooksOnly',
+  'allowManagedPermissionRulesOnly',
+  'availableModels',
+  'enforceAvailableModels',
+  'forceLoginMethod',
+  'forceLoginOrgUUID',
+  'wslInheritsWindowsSettings',
+] as const;
 
 export const removeKeySchema = z
   .string()

@@ -1,5 +1,5 @@
 // Writes policies/policy.schema.json from the zod schema (via the built bundle's exported helper).
-// `npm run schema` after changing src/core/policy-schema.ts; test/policy/schema.test.ts fails when stale.
+// `npm run schema` after changing src/core/policy-schema.ts; test/policies/schema.test.ts fails when stale.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { buildSync } from 'esbuild';

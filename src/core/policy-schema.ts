@@ -4,9 +4,11 @@
  * it is stale.
  */
 import { z } from 'zod';
+import { removeKeyConflicts } from './remove-conflicts.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_NAME = /^[^\s/\\:]+$/;
+const USER_NAME_MSG = 'must be a user name (no spaces, "/", "\\" or ":")';
 
 /**
  * Keys Claude Code honours only in managed settings, or that only lock anything there (in a user file the
@@ -25,16 +27,50 @@ export const MANAGED_ONLY_KEYS = [
 
 export const removeKeySchema = z
   .string()
-  .min(1)
-  .regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a key or a dotted path such as "env.ANTHROPIC_MODEL"')
+  .regex(/^[^.\s]+(\.[^.\s]+)*$/, 'must be a settings key or a dotted path such as "env.ANTHROPIC_MODEL" (no spaces, no empty parts)')
   .describe('A top-level settings key ("model") or a dotted path into an object ("env.ANTHROPIC_MODEL").');
+
+/**
+ * Extra Claude Code settings for the managed tier. Any key is accepted (Claude Code grows new ones every
+ * week); the ones the gateway setup relies on are type-checked, because a managed file Claude Code cannot
+ * use is an outage for every user of the machine.
+ */
+export const managedSettingsSchema = z
+  .object({
+    apiKeyHelper: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A command whose output is the gateway key; Claude Code sends it as "Authorization: Bearer" and "x-api-key".'),
+    availableModels: z.array(z.string().min(1)).optional().describe('The models developers may pick (aliases, version prefixes or ids).'),
+    enforceAvailableModels: z
+      .boolean()
+      .optional()
+      .describe('Also hold the default model to availableModels, and stop user/project settings widening it (Claude Code 2.1.175+).'),
+    model: z.string().min(1).optional().describe('The model every session starts with (beats user, project and local `model`).'),
+    forceLoginMethod: z.enum(['claudeai', 'console']).optional().describe('Blocks gateway credentials: do not combine with a gateway.'),
+    forceLoginOrgUUID: z.union([z.string().min(1), z.array(z.string().min(1))]).optional().describe('Blocks gateway credentials: do not combine with a gateway.'),
+    policyHelper: z
+      .looseObject({ path: z.string().min(1), timeoutMs: z.number().int().positive().optional(), refreshIntervalMs: z.number().int().positive().optional() })
+      .optional()
+      .describe('Managed-only: an executable whose {"managedSettings": {...}} output becomes the managed settings.'),
+  })
+  .extend({
+    env: z
+      .never({ error: 'environment variables go in the top-level "env", not in managedSettings' })
+      .optional()
+      .describe('Not here: environment variables go in the top-level "env".'),
+  })
+  .catchall(z.unknown())
+  .default({})
+  .describe('Extra settings written beside env in the managed tier (e.g. apiKeyHelper, availableModels, enforceAvailableModels).');
 
 export const policySchema = z
   .object({
     $schema: z.string().optional().describe('Editors use this to find the JSON Schema; ignored by the agent.'),
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'lower-case letters, digits, ".", "_" and "-", at most 128 characters')
+      .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'must be lower-case letters, digits, ".", "_" and "-" (starting with a letter or digit), at most 128 characters')
       .describe('Stable identifier of this policy, reported by every agent.'),
     version: z
       .number()
@@ -44,7 +80,7 @@ export const policySchema = z
       .describe('Integer; an agent never accepts a lower version than one it has applied.'),
     description: z.string().max(2000).optional(),
     env: z
-      .record(z.string().regex(ENV_NAME, 'an environment variable name'), z.string().max(8192))
+      .record(z.string().regex(ENV_NAME, 'must be an environment variable name: letters, digits and "_", not starting with a digit'), z.string().max(8192))
       .describe('Enforced environment for Claude Code, written as given.'),
     removeKeys: z
       .array(removeKeySchema)
@@ -54,11 +90,7 @@ export const policySchema = z
       .enum(['managed', 'user'])
       .default('managed')
       .describe('"managed": a root-owned drop-in in the managed settings folder (needs admin rights). "user": the user settings file.'),
-    managedSettings: z
-      .record(z.string().min(1), z.unknown())
-      .default({})
-      .refine((o) => !('env' in o), 'put environment variables in "env", not in managedSettings')
-      .describe('Extra settings written beside env in the managed tier (e.g. availableModels, enforceAvailableModels, apiKeyHelper).'),
+    managedSettings: managedSettingsSchema,
     model: z
       .object({
         keep: z
@@ -76,11 +108,11 @@ export const policySchema = z
       .describe('Models counted as mapped besides the values of the policy\'s ANTHROPIC_*_MODEL env.'),
     users: z
       .object({
-        include: z.array(z.string().regex(USER_NAME)).optional().describe('Only these users (default: every human user).'),
-        exclude: z.array(z.string().regex(USER_NAME)).default([]),
+        include: z.array(z.string().regex(USER_NAME, USER_NAME_MSG)).optional().describe('Only these users (default: every human user).'),
+        exclude: z.array(z.string().regex(USER_NAME, USER_NAME_MSG)).default([]),
         includeRoot: z.boolean().default(false).describe('Whether uid 0 counts as a user on Linux and WSL.'),
         configDirs: z
-          .record(z.string().regex(USER_NAME), z.string().min(1))
+          .record(z.string().regex(USER_NAME, USER_NAME_MSG), z.string().min(1))
           .default({})
           .describe('CLAUDE_CONFIG_DIR per user, when a user runs Claude Code with one. "~" means the home.'),
       })
@@ -93,7 +125,21 @@ export const policySchema = z
     minClaudeVersion: z.string().regex(/^\d+\.\d+\.\d+$/).optional().describe('Oldest Claude Code version the fleet may run.'),
     expiresAt: z.iso.datetime({ offset: true }).optional().describe('After this time agents keep enforcing but report policy-expired.'),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    // A policy that removes what it sets can never be satisfied (see remove-conflicts.ts).
+    for (const c of removeKeyConflicts(p)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removeKeys', c.index],
+        input: c.key,
+        message:
+          c.kind === 'env'
+            ? `removes ${c.target}, which this policy's env sets — the agent would write it and strip it again`
+            : `removes managedSettings.${c.target}, which this user-mode policy writes into the same user file`,
+      });
+    }
+  });
 
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;

@@ -5,8 +5,9 @@
  * Paths follow JSON.parse semantics: when a key is duplicated, the last occurrence is the one that counts
  * (an earlier, shadowed duplicate of a parent object is left as it is). Removing a key removes every
  * duplicate of it in its object; a key that is set ends up exactly once in its object.
+ * A text that is not a strict-JSON object along the path comes back unchanged.
  */
-import { parseTree, type Node } from 'jsonc-parser';
+import { readObject, skipWs, type ObjSpan, type PropSpan } from './json-scan.js';
 import type { TextFormat } from './json-text.js';
 
 interface Splice {
@@ -16,103 +17,99 @@ interface Splice {
 }
 
 const splice = (text: string, s: Splice): string => text.slice(0, s.offset) + s.content + text.slice(s.offset + s.length);
-const end = (n: Node): number => n.offset + n.length;
+const isMultiline = (text: string, from: number, to: number): boolean => text.slice(from, to).includes('\n');
+const unitOf = (fmt: TextFormat): string => (fmt.insertSpaces ? ' '.repeat(fmt.tabSize) : '\t');
 
-/** The property nodes of `key` in an object node, in text order. */
-function propsOf(obj: Node, key: string): Node[] {
-  return (obj.children ?? []).filter((p) => p.type === 'property' && p.children?.[0]?.value === key);
-}
-
-/** The node JSON.parse would read at `path` (the last duplicate at every level), if any. */
-function effectiveNode(root: Node, path: readonly string[]): Node | undefined {
-  let cur: Node = root;
+/** The object JSON.parse reads at `path` (the last duplicate at every level) and the object holding it. */
+function objectAt(text: string, path: readonly string[]): { obj: ObjSpan; container?: ObjSpan } | undefined {
+  let obj = readObject(text, skipWs(text, 0));
+  let container: ObjSpan | undefined;
   for (const seg of path) {
-    if (cur.type !== 'object') return undefined;
-    const value = propsOf(cur, seg).at(-1)?.children?.[1];
-    if (!value) return undefined;
-    cur = value;
+    if (!obj) return undefined;
+    const prop = obj.props.filter((p) => p.key === seg).at(-1);
+    if (!prop) return undefined;
+    container = obj;
+    obj = readObject(text, prop.valueOffset);
   }
-  return cur;
+  return obj ? { obj, container } : undefined;
 }
 
-/** Removing one property: its text and exactly one separating comma, nothing else. */
-function removalOf(parent: Node, prop: Node): Splice {
-  const siblings = parent.children ?? [];
-  const i = siblings.indexOf(prop);
-  if (siblings.length === 1) return { offset: parent.offset + 1, length: parent.length - 2, content: '' };
-  if (i > 0) {
-    const prev = siblings[i - 1]!;
-    return { offset: end(prev), length: end(prop) - end(prev), content: '' };
+/**
+ * Removing some properties of an object: their text and exactly one separating comma each, nothing else.
+ * A leading run of removed properties goes up to the first kept one; any other removed property takes the
+ * comma before it. All of them removed: the object becomes `{}`.
+ */
+function removalsOf(obj: ObjSpan, remove: ReadonlySet<PropSpan>): Splice[] {
+  const props = obj.props;
+  const firstKept = props.findIndex((p) => !remove.has(p));
+  if (firstKept < 0) return [{ offset: obj.offset + 1, length: obj.end - obj.offset - 2, content: '' }];
+  const out: Splice[] = [];
+  if (firstKept > 0) out.push({ offset: props[0]!.offset, length: props[firstKept]!.offset - props[0]!.offset, content: '' });
+  for (let i = firstKept + 1; i < props.length; i++) {
+    if (remove.has(props[i]!)) out.push({ offset: props[i - 1]!.end, length: props[i]!.end - props[i - 1]!.end, content: '' });
   }
-  const next = siblings[1]!;
-  return { offset: prop.offset, length: next.offset - prop.offset, content: '' };
+  return out;
+}
+
+/** Removes the occurrences of the last key of `path` from its object, keeping the `keep` last ones. */
+function removeOccurrences(text: string, path: readonly string[], keep: number): string {
+  const at = objectAt(text, path.slice(0, -1));
+  if (!at) return text;
+  const props = at.obj.props.filter((p) => p.key === path[path.length - 1]);
+  if (props.length <= keep) return text;
+  const splices = removalsOf(at.obj, new Set(props.slice(0, props.length - keep)));
+  let cur = text;
+  for (const s of splices.sort((x, y) => y.offset - x.offset)) cur = splice(cur, s);
+  return cur;
 }
 
 /** Removes every occurrence of a property path, duplicates included; unchanged text when it is absent. */
 export function removePath(text: string, path: readonly string[], _fmt?: TextFormat): string {
-  if (path.length === 0) return text;
-  let cur = text;
-  for (let guard = 0; guard < 100_000; guard++) {
-    const root = parseTree(cur);
-    const parent = root && effectiveNode(root, path.slice(0, -1));
-    if (!parent || parent.type !== 'object') return cur;
-    const prop = propsOf(parent, path[path.length - 1]!)[0];
-    if (!prop) return cur;
-    cur = splice(cur, removalOf(parent, prop));
-  }
-  return cur;
+  return path.length === 0 ? text : removeOccurrences(text, path, 0);
 }
 
 /** The leading whitespace of the line holding `offset`. */
 function lineIndent(text: string, offset: number): string {
-  const start = Math.max(text.lastIndexOf('\n', offset - 1) + 1, 0);
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
   return /^[ \t]*/.exec(text.slice(start, offset))![0];
 }
 
 /** A value as JSON text in the file's style, continuation lines indented from `indent`. */
 function render(value: unknown, fmt: TextFormat, indent: string, multiline: boolean): string {
   if (!multiline) return JSON.stringify(value);
-  const unit = fmt.insertSpaces ? ' '.repeat(fmt.tabSize) : '\t';
-  return JSON.stringify(value, null, unit).replace(/\n/g, fmt.eol + indent);
+  return JSON.stringify(value, null, unitOf(fmt)).replace(/\n/g, fmt.eol + indent);
 }
-
-const isMultiline = (text: string, from: number, to: number): boolean => text.slice(from, to).includes('\n');
 
 /** Whether an object's properties put a space between `:` and the value (`"a": 1` rather than `"a":1`). */
-function spacedColon(text: string, obj: Node): boolean {
-  const first = obj.children?.[0];
-  const k = first?.children?.[0];
-  const v = first?.children?.[1];
-  return k && v ? /\s/.test(text.slice(end(k), v.offset)) : true;
+function spacedColon(text: string, obj: ObjSpan): boolean {
+  const first = obj.props[0];
+  return first ? /\s/.test(text.slice(first.keyEnd, first.valueOffset)) : true;
 }
 
-/** Inserting `"key": value` as the last property of an object node. */
-function insertionOf(text: string, parent: Node, key: string, value: unknown, fmt: TextFormat): Splice {
-  const siblings = parent.children ?? [];
-  const unit = fmt.insertSpaces ? ' '.repeat(fmt.tabSize) : '\t';
-  const last = siblings.at(-1);
-  // The object that holds this one (if any): a one-line container keeps its new content on that line.
-  const container = parent.parent?.parent;
-  const oneLine = (n: Node) => !isMultiline(text, n.offset, end(n));
+/** Inserting `"key": value` as the last property of an object. */
+function insertionOf(text: string, obj: ObjSpan, container: ObjSpan | undefined, key: string, value: unknown, fmt: TextFormat): Splice {
+  const last = obj.props.at(-1);
+  const oneLine = (o: ObjSpan) => !isMultiline(text, o.offset, o.end);
   if (!last) {
-    if (container && container.type === 'object' && oneLine(container)) {
+    // An empty object inside a one-line object stays on that line…
+    if (container && oneLine(container)) {
       const sep = spacedColon(text, container) ? ' ' : '';
-      return { offset: parent.offset + 1, length: parent.length - 2, content: `${JSON.stringify(key)}:${sep}${JSON.stringify(value)}` };
+      return { offset: obj.offset + 1, length: obj.end - obj.offset - 2, content: `${JSON.stringify(key)}:${sep}${JSON.stringify(value)}` };
     }
-    // An empty object: open it up on its own lines (a root `{}` becomes a normal settings file).
-    const outer = lineIndent(text, parent.offset);
-    const inner = outer + unit;
+    // …otherwise it opens up on its own lines (a root `{}` becomes a normal settings file).
+    const outer = lineIndent(text, obj.offset);
+    const inner = outer + unitOf(fmt);
     const prop = `${JSON.stringify(key)}: ${render(value, fmt, inner, true)}`;
-    return { offset: parent.offset + 1, length: parent.length - 2, content: `${fmt.eol}${inner}${prop}${fmt.eol}${outer}` };
+    return { offset: obj.offset + 1, length: obj.end - obj.offset - 2, content: `${fmt.eol}${inner}${prop}${fmt.eol}${outer}` };
   }
-  if (isMultiline(text, parent.offset, siblings[0]!.offset)) {
+  if (isMultiline(text, obj.offset, obj.props[0]!.offset)) {
     const indent = lineIndent(text, last.offset);
     const prop = `${JSON.stringify(key)}: ${render(value, fmt, indent, true)}`;
-    return { offset: end(last), length: 0, content: `,${fmt.eol}${indent}${prop}` };
+    return { offset: last.end, length: 0, content: `,${fmt.eol}${indent}${prop}` };
   }
   // Properties on one line (a minified file): stay on that line, in the same spacing.
-  const sep = spacedColon(text, parent) ? ' ' : '';
-  return { offset: end(last), length: 0, content: `,${sep}${JSON.stringify(key)}:${sep}${JSON.stringify(value)}` };
+  const sep = spacedColon(text, obj) ? ' ' : '';
+  return { offset: last.end, length: 0, content: `,${sep}${JSON.stringify(key)}:${sep}${JSON.stringify(value)}` };
 }
 
 /**
@@ -121,41 +118,19 @@ function insertionOf(text: string, parent: Node, key: string, value: unknown, fm
  */
 export function setPath(text: string, path: readonly string[], value: unknown, fmt: TextFormat): string {
   if (path.length === 0) return text;
-  const key = path[path.length - 1]!;
-  const root = parseTree(text);
-  if (!root) return text;
   // The deepest object on the path that exists; what is missing below it is built as a nested value.
   let depth = path.length - 1;
-  let parent = effectiveNode(root, path.slice(0, depth));
-  while (depth > 0 && (!parent || parent.type !== 'object')) {
-    depth--;
-    parent = effectiveNode(root, path.slice(0, depth));
-  }
-  if (!parent || parent.type !== 'object') return text;
+  let at = objectAt(text, path.slice(0, depth));
+  while (!at && depth > 0) at = objectAt(text, path.slice(0, --depth));
+  if (!at) return text;
   let nested: unknown = value;
   for (let i = path.length - 1; i > depth; i--) nested = { [path[i]!]: nested };
   const name = path[depth]!;
-  const existing = propsOf(parent, name);
+  const existing = at.obj.props.filter((p) => p.key === name);
   const target = existing.at(-1);
-  if (!target) return splice(text, insertionOf(text, parent, name, nested, fmt));
-  const old = target.children?.[1];
-  if (!old) return text;
-  const multiline = isMultiline(text, parent.offset, end(parent));
-  let next = splice(text, { offset: old.offset, length: old.length, content: render(nested, fmt, lineIndent(text, target.offset), multiline) });
-  if (existing.length > 1) next = removeEarlierDuplicates(next, path.slice(0, depth + 1));
-  return next;
-}
-
-/** Removes every occurrence of the last key of `path` except the last one (the one JSON.parse keeps). */
-function removeEarlierDuplicates(text: string, path: readonly string[]): string {
-  let cur = text;
-  for (let guard = 0; guard < 100_000; guard++) {
-    const root = parseTree(cur);
-    const parent = root && effectiveNode(root, path.slice(0, -1));
-    if (!parent || parent.type !== 'object') return cur;
-    const props = propsOf(parent, path[path.length - 1]!);
-    if (props.length < 2) return cur;
-    cur = splice(cur, removalOf(parent, props[0]!));
-  }
-  return cur;
+  if (!target) return splice(text, insertionOf(text, at.obj, at.container, name, nested, fmt));
+  const multiline = isMultiline(text, at.obj.offset, at.obj.end);
+  const content = render(nested, fmt, lineIndent(text, target.offset), multiline);
+  const next = splice(text, { offset: target.valueOffset, length: target.end - target.valueOffset, content });
+  return existing.length > 1 ? removeOccurrences(next, path.slice(0, depth + 1), 1) : next;
 }

@@ -19,11 +19,14 @@ export interface Layer {
   settings: JsonObject;
 }
 
-/** Claude Code's built-in model for each alias when no ANTHROPIC_DEFAULT_*_MODEL maps it (2.1.332). */
+/**
+ * Claude Code's built-in model for each alias when no ANTHROPIC_DEFAULT_*_MODEL maps it: verified on the wire
+ * with Claude Code 2.1.332 (.notes/claude-code-wire-facts.md). They change with Claude Code releases.
+ */
 export const BUILTIN_MODELS: Readonly<Record<'opus' | 'sonnet' | 'haiku', string>> = {
   opus: 'claude-opus-5-5',
   sonnet: 'claude-sonnet-5-5',
-  haiku: 'claude-haiku-4-6',
+  haiku: 'claude-haiku-5-5',
 };
 
 /** The family an account without an explicit choice gets (API key or gateway token). */

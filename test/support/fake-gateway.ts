@@ -135,7 +135,7 @@ function sendStream(res: ServerResponse, id: string, model: string): void {
 }
 
 function modelList() {
-  const ids = ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-4-6'];
+  const ids = ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5'];
   const data = ids.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' }));
   return { data, has_more: false, first_id: ids[0], last_id: ids[ids.length - 1] };
 }

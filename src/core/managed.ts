@@ -61,7 +61,10 @@ export function analyzeManaged(policy: Policy, files: readonly ManagedFile[], os
   const effEnv = isObject(effective.env) ? effective.env : {};
   const oursIdx = parsed.findIndex((p) => p.file.role === 'ccfleet-dropin');
   for (const [k, v] of Object.entries(policy.env)) {
-    const setters = parsed.filter((p) => isObject(p.value.env) && p.value.env[k] !== undefined && p.value.env[k] !== v);
+    // Our own drop-in is judged by planDropin; in user mode a stale one is an overriding setter like any other.
+    const setters = parsed.filter(
+      (p) => (policy.enforceIn === 'user' || p.file.role !== 'ccfleet-dropin') && isObject(p.value.env) && p.value.env[k] !== undefined && p.value.env[k] !== v,
+    );
     for (const s of setters) {
       const idx = parsed.indexOf(s);
       const wins = effEnv[k] !== v && (policy.enforceIn === 'user' || oursIdx < 0 || idx > oursIdx);
@@ -73,6 +76,14 @@ export function analyzeManaged(policy: Policy, files: readonly ManagedFile[], os
       });
     }
   }
+  // A managed `env` that is not an object replaces the merged env block (Claude Code merges objects
+  // per key, anything else wholesale): it defeats every policy key when it comes after ours.
+  parsed.forEach((p, idx) => {
+    if (p.file.role === 'ccfleet-dropin' || p.value.env === undefined || isObject(p.value.env)) return;
+    const lost = Object.entries(policy.env).some(([k, v]) => effEnv[k] !== v);
+    const wins = lost && (policy.enforceIn === 'user' || oursIdx < 0 || idx > oursIdx);
+    perFile.get(p.file.path)!.push({ code: 'managed-conflict', key: 'env', blocking: wins, message: 'env is not an object' });
+  });
   if (policy.enforceIn === 'managed') {
     for (const [k, v] of Object.entries(policy.managedSettings)) {
       if (deepEqual(effective[k], v)) continue;
@@ -85,7 +96,8 @@ export function analyzeManaged(policy: Policy, files: readonly ManagedFile[], os
 
   const findings: Finding[] = [];
   for (const s of osSources) {
-    if (s.present === true) findings.push({ code: 'managed-shadowed', key: s.location, blocking: true, message: `${s.kind} policy source present: Claude Code ignores the managed file tier` });
+    // Shadowing breaks enforcement only when the policy relies on the managed file tier.
+    if (s.present === true) findings.push({ code: 'managed-shadowed', key: s.location, blocking: policy.enforceIn === 'managed', message: `${s.kind} policy source present: Claude Code ignores the managed file tier` });
     else if (s.present === 'unknown') findings.push({ code: 'managed-shadow-unknown', key: s.location, blocking: false });
   }
   return { effective, perFile, findings, broken };

@@ -4,7 +4,7 @@
  * In user mode the drop-in must not exist (a stale one would keep enforcing an old env).
  */
 import { deepEqual } from './deep-equal.js';
-import { classify, stringifyAs, DEFAULT_FORMAT } from './json-text.js';
+import { classify, isObject, stringifyAs, DEFAULT_FORMAT } from './json-text.js';
 import type { Plan } from './plan-settings.js';
 import type { Policy } from './policy-schema.js';
 import type { Finding, JsonObject } from './types.js';
@@ -39,8 +39,9 @@ export function planDropin(policy: Policy, currentText: string | null): Plan {
 
 function diffFindings(have: unknown, want: JsonObject): Finding[] {
   const out: Finding[] = [];
-  const h = (typeof have === 'object' && have !== null && !Array.isArray(have) ? have : {}) as JsonObject;
-  const hEnv = (typeof h.env === 'object' && h.env !== null ? h.env : {}) as JsonObject;
+  const h = isObject(have) ? have : {};
+  if (h.env !== undefined && !isObject(h.env)) out.push({ code: 'env-not-object', key: 'env', blocking: true });
+  const hEnv = isObject(h.env) ? h.env : {};
   const wEnv = want.env as Record<string, string>;
   for (const [k, v] of Object.entries(wEnv)) {
     if (hEnv[k] === undefined) out.push({ code: 'env-missing', key: `env.${k}`, blocking: true });

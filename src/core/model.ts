@@ -5,7 +5,7 @@
  *   3. the `model` key: managed > local > project > user
  *   4. `ANTHROPIC_DEFAULT_MODEL`
  *   5. the account default: the opus family for API-key and gateway-token users (seen on the wire)
- * then aliases map through ANTHROPIC_DEFAULT_{SONNET,OPUS,HAIKU}_MODEL, a trailing `[1m]` is stripped,
+ * then aliases map through ANTHROPIC_DEFAULT_{SONNET,OPUS,HAIKU,FABLE}_MODEL, a trailing `[1m]` is stripped,
  * and a full model id is sent verbatim, bypassing the mapping.
  */
 import { isObject } from './json-text.js';
@@ -23,11 +23,28 @@ export interface Layer {
  * Claude Code's built-in model for each alias when no ANTHROPIC_DEFAULT_*_MODEL maps it: verified on the wire
  * with Claude Code 2.1.332 (.notes/claude-code-wire-facts.md). They change with Claude Code releases.
  */
-export const BUILTIN_MODELS: Readonly<Record<'opus' | 'sonnet' | 'haiku', string>> = {
+export const BUILTIN_MODELS: Readonly<Record<'opus' | 'sonnet' | 'haiku' | 'fable', string>> = {
   opus: 'claude-opus-5-5',
   sonnet: 'claude-sonnet-5-5',
   haiku: 'claude-haiku-5-5',
+  fable: 'claude-fable-5-2',
 };
+
+/**
+ * Alias → the env variable that maps it and the built-in fallback (2.1.332: `best` is opus, `opusplan` runs
+ * sonnet outside plan mode, ANTHROPIC_SMALL_FAST_MODEL does NOT map `haiku`, `default` is not an alias).
+ */
+const ALIASES: Readonly<Record<string, { env: string; builtin: string }>> = {
+  sonnet: { env: 'ANTHROPIC_DEFAULT_SONNET_MODEL', builtin: BUILTIN_MODELS.sonnet },
+  opusplan: { env: 'ANTHROPIC_DEFAULT_SONNET_MODEL', builtin: BUILTIN_MODELS.sonnet },
+  opus: { env: 'ANTHROPIC_DEFAULT_OPUS_MODEL', builtin: BUILTIN_MODELS.opus },
+  best: { env: 'ANTHROPIC_DEFAULT_OPUS_MODEL', builtin: BUILTIN_MODELS.opus },
+  haiku: { env: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', builtin: BUILTIN_MODELS.haiku },
+  fable: { env: 'ANTHROPIC_DEFAULT_FABLE_MODEL', builtin: BUILTIN_MODELS.fable },
+};
+
+/** The env variables through which a policy maps aliases. */
+export const ALIAS_ENV_KEYS: readonly string[] = [...new Set(Object.values(ALIASES).map((a) => a.env))];
 
 /** The family an account without an explicit choice gets (API key or gateway token). */
 export const ACCOUNT_DEFAULT_ALIAS = 'opus';
@@ -35,7 +52,7 @@ export const ACCOUNT_DEFAULT_ALIAS = 'opus';
 const ONE_M = /\[1m\]$/i;
 export const stripOneM = (model: string): string => model.replace(ONE_M, '');
 
-/** The env a session sees from settings: per key, the highest level that sets it. */
+/** The env a session sees from settings: per key, the highest level that sets it (an empty value hides lower ones). */
 export function effectiveEnv(layers: readonly Layer[]): Map<string, { value: string; label: string }> {
   const env = new Map<string, { value: string; label: string }>();
   for (const layer of layers) {
@@ -48,22 +65,16 @@ export function effectiveEnv(layers: readonly Layer[]): Map<string, { value: str
   return env;
 }
 
-/** Maps an alias through the env; a non-alias (a full or provider-prefixed id) passes verbatim. */
+/**
+ * Maps an alias through the env; anything else (a full or provider-prefixed id, and `default`, which
+ * 2.1.332 sends literally from a `model` key) passes verbatim. An empty mapping counts as unset.
+ */
 export function mapAlias(name: string, env: ReadonlyMap<string, { value: string }>): string {
   const bare = stripOneM(name.trim());
-  const get = (k: string) => env.get(k)?.value;
-  switch (bare.toLowerCase()) {
-    case 'sonnet':
-    case 'opusplan': // outside plan mode opusplan runs the sonnet model
-      return stripOneM(get('ANTHROPIC_DEFAULT_SONNET_MODEL') ?? BUILTIN_MODELS.sonnet);
-    case 'opus':
-    case 'default':
-      return stripOneM(get('ANTHROPIC_DEFAULT_OPUS_MODEL') ?? BUILTIN_MODELS.opus);
-    case 'haiku':
-      return stripOneM(get('ANTHROPIC_DEFAULT_HAIKU_MODEL') ?? get('ANTHROPIC_SMALL_FAST_MODEL') ?? BUILTIN_MODELS.haiku);
-    default:
-      return bare;
-  }
+  const alias = ALIASES[bare.toLowerCase()];
+  if (!alias) return bare;
+  const mapped = env.get(alias.env)?.value.trim();
+  return stripOneM(mapped ? mapped : alias.builtin);
 }
 
 export function resolveModel(layers: readonly Layer[]): SelectedModel {
@@ -84,7 +95,8 @@ export function resolveModel(layers: readonly Layer[]): SelectedModel {
   }
   const def = env.get('ANTHROPIC_DEFAULT_MODEL');
   if (def && def.value.trim() !== '') {
-    return { requested: def.value, resolved: mapAlias(def.value, env), source: `${def.label}.env.ANTHROPIC_DEFAULT_MODEL` };
+    const alias = def.value.trim().toLowerCase() === 'default' ? ACCOUNT_DEFAULT_ALIAS : def.value;
+    return { requested: def.value, resolved: mapAlias(alias, env), source: `${def.label}.env.ANTHROPIC_DEFAULT_MODEL` };
   }
   return { requested: ACCOUNT_DEFAULT_ALIAS, resolved: mapAlias(ACCOUNT_DEFAULT_ALIAS, env), source: 'default' };
 }
@@ -93,13 +105,13 @@ export function resolveModel(layers: readonly Layer[]): SelectedModel {
 export function mappedModels(policyEnv: Readonly<Record<string, string>>, allowedModels: readonly string[]): Set<string> {
   const env = new Map(Object.entries(policyEnv).map(([k, v]) => [k, { value: v }]));
   const out = new Set<string>();
-  for (const k of ['ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL']) {
-    const v = policyEnv[k];
+  for (const k of [...ALIAS_ENV_KEYS, 'ANTHROPIC_SMALL_FAST_MODEL']) {
+    const v = policyEnv[k]?.trim();
     if (v) out.add(stripOneM(v));
   }
   for (const k of ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_MODEL']) {
-    const v = policyEnv[k];
-    if (v) out.add(mapAlias(v, env));
+    const v = policyEnv[k]?.trim();
+    if (v) out.add(mapAlias(k === 'ANTHROPIC_DEFAULT_MODEL' && v.toLowerCase() === 'default' ? ACCOUNT_DEFAULT_ALIAS : v, env));
   }
   for (const m of allowedModels) out.add(stripOneM(m));
   return out;

@@ -1,0 +1,83 @@
+/**
+ * Runs one write in a child process with the user's uid/gid (`<helper...> __write-as-user`), so the
+ * kernel, not our checks, decides what the write may touch: a symlink swapped in after our checks can
+ * only lead to files the user could write anyway (root daemons that followed user symlinks: cinnamon
+ * CVE-2018-13054, systemd-tmpfiles CVE-2018-6954). libuv drops supplementary groups when it sets the
+ * uid, so the child has at most the user's own rights. The child gets an empty environment (nothing of
+ * root's, no NODE_OPTIONS) and `/` as its folder; the helper must be readable and executable by every
+ * user. The request goes in on stdin, one JSON WriteResult line comes back on stdout.
+ */
+import { spawn } from 'node:child_process';
+import type { Owner } from './fs-safety.js';
+import type { WriteRequest, WriteResult } from './write-types.js';
+
+export const WRITE_CHILD_COMMAND = '__write-as-user';
+/** A write is a few syscalls; a child silent this long is stuck (e.g. a hung network home). */
+const CHILD_TIMEOUT_MS = 60_000;
+const MAX_STDERR = 4096;
+
+const io = (message: string): WriteResult => ({ ok: false, code: 'io', message });
+
+export function parseWriteResult(stdout: string): WriteResult | null {
+  const line = stdout.split('\n').map((l) => l.trim()).filter(Boolean).pop();
+  if (line === undefined) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const r = v as Record<string, unknown>;
+  if (r.ok === true) return { ok: true };
+  if (r.ok !== false || typeof r.message !== 'string') return null;
+  if (r.code !== 'unsafe' && r.code !== 'changed' && r.code !== 'io') return null;
+  const out: WriteResult = { ok: false, code: r.code, message: r.message };
+  if (Array.isArray(r.findings)) {
+    out.findings = r.findings
+      .filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null && typeof (f as { code?: unknown }).code === 'string')
+      .map((f) => ({ code: f.code as string, ...(typeof f.message === 'string' ? { message: f.message } : {}), blocking: true }));
+  }
+  return out;
+}
+
+export function writeAsUser(req: WriteRequest, owner: Owner, helper: readonly string[]): Promise<WriteResult> {
+  const [cmd, ...args] = helper;
+  if (cmd === undefined) return Promise.resolve(io('no helper command to run the write as the user'));
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const done = (r: WriteResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const child = spawn(cmd, [...args, WRITE_CHILD_COMMAND], {
+      uid: owner.uid,
+      gid: owner.gid,
+      env: {},
+      cwd: '/',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done(io(`write child for ${req.hostPath} timed out after ${CHILD_TIMEOUT_MS} ms`));
+    }, CHILD_TIMEOUT_MS);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < MAX_STDERR) stderr += d.slice(0, MAX_STDERR - stderr.length);
+    });
+    child.on('error', (e) => done(io(`cannot start the write child as uid ${owner.uid}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+    child.on('close', (code, signal) => {
+      const r = parseWriteResult(stdout);
+      if (r) return done(r);
+      const why = signal ? `signal ${signal}` : `exit code ${code}`;
+      done(io(`write child for ${req.hostPath} gave no result (${why})${stderr ? `: ${stderr.trim()}` : ''}`));
+    });
+    child.stdin.on('error', () => undefined); // the child died early: 'close' reports it
+    child.stdin.end(JSON.stringify(req));
+  });
+}

@@ -6,8 +6,9 @@
  * 2. stale temp files of our naming beside the target are removed (a killed writer's leftovers);
  * 3. the target is absent or a regular file with one link owned by `owner`, and it is exactly the file
  *    the plan was made on (`expected`: ino, size, mtime), else `unsafe` / `changed` and nothing is written;
- * 4. write: temp file beside it (O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write, chown (root only), chmod to
- *    the preserved or creation mode, fsync, re-check the target, rename over it, fsync the folder, then
+ * 4. write: temp file beside it (O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write, chown (root: the old file's
+ *    uid/gid, or `owner` for a new file; not root: keep the old group when allowed, see keepGroup), chmod
+ *    to the preserved or creation mode, fsync, re-check the target, rename over it, fsync the folder, then
  *    re-read through O_NOFOLLOW and compare inode, mode and every byte (mismatch → `io`);
  *    delete: same checks, unlink, fsync the folder.
  * On any failure the temp file is removed. Never throws: every failure is a WriteResult.
@@ -33,6 +34,7 @@ const C = fs.constants;
 const O_DIRECTORY: number = C.O_DIRECTORY ?? 0;
 const O_NONBLOCK: number = C.O_NONBLOCK ?? 0;
 const isWindows = process.platform === 'win32';
+const S_ISGID = 0o2000;
 
 const OK: WriteResult = { ok: true };
 const unsafe = (findings: Finding[]): WriteResult => ({
@@ -91,6 +93,10 @@ function run(req: WriteRequest, at: (step: string) => void): WriteResult {
   const why = differs(cur, req.expected);
   if (why) return changed(why);
   if (req.text === null) return cur === null ? OK : remove(target, at);
+  if (cur && !asRoot && !isWindows) {
+    const refused = groupWouldBeLost(cur, fs.statSync(path.dirname(target)), target);
+    if (refused) return refused;
+  }
   return replace(target, cur, req.text, asRoot ? (cur ? { uid: cur.uid, gid: cur.gid } : owner) : null, cur ? cur.mode & 0o7777 : req.createMode & 0o7777, at);
 }
 
@@ -115,11 +121,21 @@ function replace(target: string, cur: fs.Stats | null, text: string, chownTo: Ow
     created = true;
     at('write temp file');
     for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
-    if (chownTo && !isWindows) fs.fchownSync(fd, chownTo.uid, chownTo.gid);
+    if (!isWindows) {
+      at('set owner');
+      if (chownTo) fs.fchownSync(fd, chownTo.uid, chownTo.gid);
+      else if (cur) {
+        const refused = keepGroup(fd, cur, mode, target);
+        if (refused) return refused;
+      }
+    }
+    at('set mode');
     fs.fchmodSync(fd, mode);
+    const made = fs.fstatSync(fd);
+    if (!isWindows && (made.mode & 0o7777) !== mode) return io(`${target}: the new file cannot have mode ${mode.toString(8)} (got ${(made.mode & 0o7777).toString(8)})`);
     at('fsync temp file');
     fs.fsyncSync(fd);
-    const tmpIno = fs.fstatSync(fd).ino;
+    const tmpIno = made.ino;
     fs.closeSync(fd);
     fd = null;
     // Last look before the rename: still safe, still the file the plan was made on.
@@ -149,6 +165,34 @@ function replace(target: string, cur: fs.Stats | null, text: string, chownTo: Ow
     }
   }
 }
+
+/**
+ * Not root (the as-user child, a per-user agent): the temp file got our primary group, or the folder's
+ * when it is setgid. Give it the old file's group when we may; if we may not (libuv drops supplementary
+ * groups in the child), changing the group is harmless when the group has no right that everyone else
+ * lacks, and refused (`foreign-group`) when it has: teammates sharing the file would lose access.
+ */
+function keepGroup(fd: number, cur: fs.Stats, mode: number, target: string): WriteResult | null {
+  if (fs.fstatSync(fd).gid === cur.gid) return null;
+  try {
+    fs.fchownSync(fd, -1, cur.gid);
+    return null;
+  } catch {
+    return groupHasOwnRights(mode) ? foreignGroup(target, cur.gid) : null;
+  }
+}
+
+/** The same decision made before anything is created, so a refusal leaves even the folder's mtime alone. */
+function groupWouldBeLost(cur: fs.Stats, dir: fs.Stats, target: string): WriteResult | null {
+  const newGid = dir.mode & S_ISGID ? dir.gid : process.getegid?.();
+  if (newGid === cur.gid || process.getgroups?.().includes(cur.gid)) return null;
+  return groupHasOwnRights(cur.mode) ? foreignGroup(target, cur.gid) : null;
+}
+
+const groupHasOwnRights = (mode: number): boolean => (((mode >> 3) & 7) & ~(mode & 7)) !== 0;
+
+const foreignGroup = (target: string, gid: number): WriteResult =>
+  unsafe([{ code: 'foreign-group', message: `${target} belongs to group ${gid}, which has rights others lack, and this writer cannot keep that group`, blocking: true }]);
 
 function verify(target: string, data: Buffer, ino: number, mode: number): WriteResult {
   const fd = fs.openSync(target, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);

@@ -178,6 +178,36 @@ describe.skipIf(!isRoot)('writeFileSafely as root for another uid (needs root: s
     });
   });
 
+  describe('the group of an existing file (the child has only the user’s primary group)', () => {
+    it('is kept when the folder is setgid to that group', async () => {
+      mkClaude();
+      fs.chownSync(claude, USER.uid, 4343);
+      fs.chmodSync(claude, 0o2775);
+      userFile(file, '{"model":"opus"}', 0o664);
+      fs.chownSync(file, USER.uid, 4343);
+      expect(await writeFileSafely(req({ expected: statOf(file) }), deps)).toEqual({ ok: true });
+      expect(ownerOf(file)).toEqual([4242, 4343, 0o664]);
+    });
+
+    it('becomes the user’s group when the old group had no right others lack', async () => {
+      mkClaude();
+      userFile(file, '{"model":"opus"}', 0o644);
+      fs.chownSync(file, USER.uid, 4343);
+      expect(await writeFileSafely(req({ expected: statOf(file) }), deps)).toEqual({ ok: true });
+      expect(ownerOf(file)).toEqual([4242, 4242, 0o644]);
+    });
+
+    it('is never silently taken from a group that shares the file (foreign-group, untouched)', async () => {
+      mkClaude();
+      userFile(file, '{"model":"opus"}', 0o660);
+      fs.chownSync(file, USER.uid, 4343);
+      const before = snapshotTree(base);
+      const r = await writeFileSafely(req({ expected: statOf(file) }), deps);
+      expect(r).toMatchObject({ ok: false, code: 'unsafe', findings: [{ code: 'foreign-group' }] });
+      expect(snapshotTree(base)).toEqual(before);
+    });
+  });
+
   it('deletes as the user too', async () => {
     mkClaude();
     userFile(file, '{}');

@@ -58,7 +58,7 @@ export async function runCrashTrials(opts: CrashTrialOptions): Promise<CrashTria
 
   const trial = async (dir: string, target: string): Promise<void> => {
     // One small V8 thread pool: node starts ~30% faster, and start-up is most of a trial's cost.
-    const args = ['--v8-pool-size=0', '--single-threaded-gc', ...writer.argv.slice(1), target, textsFile];
+    const args = ['--v8-pool-size=0', '--single-threaded-gc', '--disable-wasm-trap-handler', ...writer.argv.slice(1), target, textsFile];
     const child = spawn(writer.argv[0]!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -36,6 +36,7 @@ export const LINT_CODES = [
   'opus-unmapped',
   'sonnet-unmapped',
   'haiku-unmapped',
+  'fable-unmapped',
   'openrouter-model',
   'small-fast-model-deprecated',
   'allowed-alias-unmapped',

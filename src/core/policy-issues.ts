@@ -103,7 +103,8 @@ function knownKeys(path: readonly (string | number)[]): string[] {
 /** " — did you mean …?" (or where the key belongs), or "". */
 export function suggestKey(path: readonly (string | number)[], key: string): string {
   const known = knownKeys(path);
-  const close = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  const limit = key.length <= 4 ? 1 : 2;
+  const close = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= limit);
   if (close) return ` — did you mean "${close}"?`;
   if (path.length === 0 && /^[A-Z][A-Z0-9_]*$/.test(key)) return ' — environment variables go inside "env"';
   if (path.length === 0) return ' — not a policy key; Claude Code settings go inside "managedSettings"';

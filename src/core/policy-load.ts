@@ -8,7 +8,7 @@
  *                   would depend on the reader.
  * Lines and columns are 1-based, counted in the text after the BOM.
  */
-import { findNodeAtLocation, getNodePath, parse, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, getNodePath, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { CcfleetError } from './errors.js';
 import { describeValue, formatField, issueMessage, parseErrorText, suggestKey } from './policy-issues.js';
 import { policySchema, type Policy } from './policy-schema.js';
@@ -34,14 +34,14 @@ export function parsePolicyText(text: string, source: string): Policy {
     throw new CcfleetError('POLICY_PARSE', `${at(first?.offset ?? 0)}: policy is not valid JSONC: ${what}${more}`);
   }
   if (tree.type !== 'object') {
-    throw new CcfleetError('POLICY_INVALID', `${at(tree.offset)}: a policy must be a JSON object ({ … }), not ${describeValue(parse(body, [], opts))}`);
+    throw new CcfleetError('POLICY_INVALID', `${at(tree.offset)}: a policy must be a JSON object ({ … }), not ${describeValue(getNodeValue(tree))}`);
   }
 
-  const lines: string[] = duplicateKeys(tree).map(
-    ({ key, first }) => `${at(key.offset)}: ${formatField([...getNodePath(key.parent!).slice(0, -1), key.value as string])}: duplicate key (first at line ${lineCol(body, first.offset).line}) — keep one`,
-  );
+  const lines: string[] = duplicateKeys(tree)
+    .sort((x, y) => x.key.offset - y.key.offset)
+    .map(({ key, first }) => `${at(key.offset)}: ${formatField([...getNodePath(key.parent!), key.value as string])}: duplicate key (first at line ${lineCol(body, first.offset).line}) — keep one`);
   if (lines.length === 0) {
-    const raw: unknown = parse(body, [], opts);
+    const raw: unknown = getNodeValue(tree);
     const result = policySchema.safeParse(raw, { error: issueMessage, reportInput: true });
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
@@ -62,8 +62,9 @@ export function parsePolicyText(text: string, source: string): Policy {
       lines.push(`${at((where ?? tree).offset)}: ${formatField(path)}: ${issue.message}${got}`);
     }
   }
-  const shown = lines.slice(0, MAX_LINES);
-  if (lines.length > MAX_LINES) shown.push(`… and ${lines.length - MAX_LINES} more problem(s)`);
+  const unique = [...new Set(lines)];
+  const shown = unique.slice(0, MAX_LINES);
+  if (unique.length > MAX_LINES) shown.push(`… and ${unique.length - MAX_LINES} more problem(s)`);
   throw new CcfleetError('POLICY_INVALID', shown.join('\n'));
 }
 

@@ -56,7 +56,7 @@ export const lintCredentials: LintRule = (policy) => {
       severity: 'warning',
       field: 'env.ANTHROPIC_API_KEY',
       message:
-        'ANTHROPIC_API_KEY makes Claude Code ask every developer "Do you want to use this API key?" with No as the default; ' +
+        'ANTHROPIC_API_KEY makes interactive Claude Code ask every developer "Do you want to use this API key?" with No as the default; ' +
         'whoever presses Enter is left "Not logged in" (the answer is remembered in ~/.claude.json). ' +
         (alsoToken
           ? 'ANTHROPIC_AUTH_TOKEN is also set and wins anyway. Fix: remove ANTHROPIC_API_KEY.'

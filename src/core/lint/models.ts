@@ -1,7 +1,10 @@
 /**
  * Lint rules for model routing: every alias Claude Code may use (the account default is the Opus family
- * for gateway-token and API-key users; Haiku runs background tasks) must be mapped to a model the gateway
- * routes, else Claude Code sends its built-in id (`claude-opus-5-5` in 2.1.332) past the alias routes.
+ * for gateway-token and API-key users) must be mapped to a model the gateway routes, or kept out of reach
+ * with an enforced managed availableModels, else Claude Code sends its built-in id (`claude-opus-5-5` in
+ * 2.1.332) past the alias routes. Aliases as seen on the wire with 2.1.332 (.notes/claude-code-wire-facts.md):
+ * sonnet, opus, best (= opus), haiku, fable, opusplan (sonnet, opus in plan mode); `default` is not an alias,
+ * and ANTHROPIC_SMALL_FAST_MODEL no longer maps `haiku`.
  * Also: OpenRouter models (no streamed tool-call arguments), the deprecated ANTHROPIC_SMALL_FAST_MODEL,
  * `model.allowed` entries the planner would remove anyway, and the availableModels lock.
  */
@@ -10,13 +13,14 @@ import { modelAllowed } from '../plan-settings.js';
 import type { Policy } from '../policy-schema.js';
 import { envValue, has, setting, type LintRule, type LintWarning } from './util.js';
 
-type Family = 'opus' | 'sonnet' | 'haiku';
+type Family = 'opus' | 'sonnet' | 'haiku' | 'fable';
+const FAMILIES: readonly Family[] = ['opus', 'sonnet', 'haiku', 'fable'];
 
-/** The alias families a model name uses (opusplan: Opus in plan mode, Sonnet otherwise); [] for a full id. */
+/** The alias families a model name uses (opusplan: Opus in plan mode, Sonnet otherwise); [] for anything else. */
 export function aliasFamilies(name: string): Family[] {
   switch (stripOneM(name.trim()).toLowerCase()) {
     case 'opus':
-    case 'default':
+    case 'best':
       return ['opus'];
     case 'opusplan':
       return ['opus', 'sonnet'];
@@ -24,6 +28,8 @@ export function aliasFamilies(name: string): Family[] {
       return ['sonnet'];
     case 'haiku':
       return ['haiku'];
+    case 'fable':
+      return ['fable'];
     default:
       return [];
   }
@@ -33,14 +39,19 @@ const ALIAS_VAR: Record<Family, string> = {
   opus: 'ANTHROPIC_DEFAULT_OPUS_MODEL',
   sonnet: 'ANTHROPIC_DEFAULT_SONNET_MODEL',
   haiku: 'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  fable: 'ANTHROPIC_DEFAULT_FABLE_MODEL',
+};
+
+/** What else, besides "/model <alias>", reaches each family. */
+const REACHED_BY: Record<Exclude<Family, 'opus'>, string> = {
+  sonnet: '"/model sonnet", opusplan outside plan mode, and subagents that ask for sonnet',
+  haiku: '"/model haiku" and subagents or tasks that ask for the Haiku tier',
+  fable: '"/model fable"',
 };
 
 const envMap = (policy: Policy) => new Map(Object.entries(policy.env).map(([k, v]) => [k, { value: v }]));
 
-function familyMapped(policy: Policy, f: Family): boolean {
-  if (envValue(policy, ALIAS_VAR[f]) !== undefined) return true;
-  return f === 'haiku' && envValue(policy, 'ANTHROPIC_SMALL_FAST_MODEL') !== undefined;
-}
+const familyMapped = (policy: Policy, f: Family): boolean => envValue(policy, ALIAS_VAR[f]) !== undefined;
 
 /** With enforceAvailableModels in the managed tier, a list without the family keeps Claude Code off it. */
 function lockedOut(policy: Policy, f: Family): boolean {
@@ -55,18 +66,12 @@ function unmappedAlias(policy: Policy, f: Family): LintWarning | undefined {
   const forced = envValue(policy, 'ANTHROPIC_MODEL');
   const builtin = BUILTIN_MODELS[f];
   const fix = `Fix: set env.${ALIAS_VAR[f]} to a model the gateway routes`;
-  if (f === 'haiku') {
-    return {
-      code: 'haiku-unmapped',
-      severity: 'warning',
-      field: `env.${ALIAS_VAR.haiku}`,
-      message: `ANTHROPIC_DEFAULT_HAIKU_MODEL is not set: Claude Code runs background tasks (titles, summaries) and "haiku" on its built-in "${builtin}", which the gateway's alias routes do not match. ${fix} (e.g. "haiku-model").`,
-    };
-  }
   if (forced !== undefined && !aliasFamilies(forced).includes(f)) return undefined;
   if (lockedOut(policy, f)) return undefined;
+  // ANTHROPIC_DEFAULT_MODEL=default means the account default again (wire fact X15).
+  const defaultModel = envValue(policy, 'ANTHROPIC_DEFAULT_MODEL');
   const defaultSetBy = [
-    envValue(policy, 'ANTHROPIC_DEFAULT_MODEL') !== undefined ? 'env.ANTHROPIC_DEFAULT_MODEL' : undefined,
+    defaultModel !== undefined && defaultModel.toLowerCase() !== 'default' && !aliasFamilies(defaultModel).includes('opus') ? 'env.ANTHROPIC_DEFAULT_MODEL' : undefined,
     typeof setting(policy, 'model') === 'string' ? 'managedSettings.model' : undefined,
   ].find((x) => x !== undefined);
   const lock = `, or keep Claude Code off it with managedSettings "availableModels" (without "${f}") and "enforceAvailableModels": true`;
@@ -74,7 +79,7 @@ function unmappedAlias(policy: Policy, f: Family): LintWarning | undefined {
     const why = forced
       ? `env.ANTHROPIC_MODEL "${forced}" selects the Opus family, so every session sends Claude Code's built-in Opus id "${builtin}"`
       : defaultSetBy
-        ? `the default is set by ${defaultSetBy}, but "/model opus", "--model opus", opusplan's plan mode and subagents asking for opus still send Claude Code's built-in "${builtin}"`
+        ? `the default is set by ${defaultSetBy}, but "/model opus", "--model best", opusplan's plan mode and subagents asking for opus still send Claude Code's built-in "${builtin}"`
         : `developers who sign in with a gateway token or API key default to the Opus family, so Claude Code (2.1.332) sends its built-in Opus id "${builtin}"`;
     return {
       code: 'opus-unmapped',
@@ -84,10 +89,10 @@ function unmappedAlias(policy: Policy, f: Family): LintWarning | undefined {
     };
   }
   return {
-    code: 'sonnet-unmapped',
+    code: `${f}-unmapped`,
     severity: 'warning',
-    field: `env.${ALIAS_VAR.sonnet}`,
-    message: `ANTHROPIC_DEFAULT_SONNET_MODEL is not set: "/model sonnet", opusplan and subagents asking for sonnet send Claude Code's built-in "${builtin}", which the gateway's alias routes do not match. ${fix} (e.g. "sonnet-model")${lock}.`,
+    field: `env.${ALIAS_VAR[f]}`,
+    message: `${ALIAS_VAR[f]} is not set: ${REACHED_BY[f]} send Claude Code's built-in "${builtin}", which the gateway's alias routes do not match. ${fix} (e.g. "${f}-model")${lock}.`,
   };
 }
 
@@ -106,7 +111,7 @@ function modelMentions(policy: Policy): { field: string; value: string }[] {
 
 export const lintModels: LintRule = (policy) => {
   const out: LintWarning[] = [];
-  for (const f of ['opus', 'sonnet', 'haiku'] as const) {
+  for (const f of FAMILIES) {
     const w = unmappedAlias(policy, f);
     if (w) out.push(w);
   }
@@ -129,12 +134,12 @@ export const lintModels: LintRule = (policy) => {
       severity: 'warning',
       field: 'env.ANTHROPIC_SMALL_FAST_MODEL',
       message:
-        'ANTHROPIC_SMALL_FAST_MODEL is deprecated (still read today). ' +
+        'ANTHROPIC_SMALL_FAST_MODEL is deprecated: Claude Code 2.1.332 no longer maps the "haiku" alias with it (older releases did). ' +
         (haiku === undefined
           ? `Fix: rename it to ANTHROPIC_DEFAULT_HAIKU_MODEL ("${sfm}").`
           : haiku === sfm
             ? 'ANTHROPIC_DEFAULT_HAIKU_MODEL already says the same. Fix: remove ANTHROPIC_SMALL_FAST_MODEL.'
-            : `It differs from ANTHROPIC_DEFAULT_HAIKU_MODEL ("${haiku}"), so which one a background task uses depends on the Claude Code version. Fix: remove ANTHROPIC_SMALL_FAST_MODEL.`),
+            : `It differs from ANTHROPIC_DEFAULT_HAIKU_MODEL ("${haiku}"), so older and newer Claude Code would send different Haiku models. Fix: remove ANTHROPIC_SMALL_FAST_MODEL.`),
     });
   }
 

@@ -42,11 +42,11 @@ const ALIAS_VAR: Record<Family, string> = {
   fable: 'ANTHROPIC_DEFAULT_FABLE_MODEL',
 };
 
-/** What else, besides "/model <alias>", reaches each family. */
+/** What reaches each family (besides the account default, for opus), with its verb. */
 const REACHED_BY: Record<Exclude<Family, 'opus'>, string> = {
-  sonnet: '"/model sonnet", opusplan outside plan mode, and subagents that ask for sonnet',
-  haiku: '"/model haiku" and subagents or tasks that ask for the Haiku tier',
-  fable: '"/model fable"',
+  sonnet: '"/model sonnet", opusplan outside plan mode, and subagents that ask for sonnet send',
+  haiku: '"/model haiku" and subagents or tasks that ask for the Haiku tier send',
+  fable: '"/model fable" sends',
 };
 
 const envMap = (policy: Policy) => new Map(Object.entries(policy.env).map(([k, v]) => [k, { value: v }]));
@@ -92,7 +92,7 @@ function unmappedAlias(policy: Policy, f: Family): LintWarning | undefined {
     code: `${f}-unmapped`,
     severity: 'warning',
     field: `env.${ALIAS_VAR[f]}`,
-    message: `${ALIAS_VAR[f]} is not set: ${REACHED_BY[f]} send Claude Code's built-in "${builtin}", which the gateway's alias routes do not match. ${fix} (e.g. "${f}-model")${lock}.`,
+    message: `${ALIAS_VAR[f]} is not set: ${REACHED_BY[f]} Claude Code's built-in "${builtin}", which the gateway's alias routes do not match. ${fix} (e.g. "${f}-model")${lock}.`,
   };
 }
 

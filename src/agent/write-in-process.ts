@@ -20,7 +20,6 @@ import type { Finding } from '../core/types.js';
 import {
   checkFile,
   checkFolder,
-  describeError,
   effectiveOwner,
   foldersBetween,
   lstatOrNull,
@@ -51,7 +50,7 @@ export function writeInProcess(req: WriteRequest): WriteResult {
   try {
     return run(req, (s) => (step = s));
   } catch (e) {
-    return io(describeError(step, req.hostPath, e));
+    return io(`${req.hostPath}: ${step} failed: ${(e as NodeJS.ErrnoException | null)?.code ?? String(e)}`);
   }
 }
 

@@ -56,7 +56,9 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
 
   // 1. The managed tier.
   const rootOwner: Owner | null = asRoot ? { uid: 0, gid: 0 } : null;
-  const managedAncestor = host(deps.platform.path.dirname(d.managed.dir));
+  // System folders above the managed dir are trusted; the nearest existing one anchors the symlink checks
+  // (a fresh macOS image may lack /Library/Application Support/ClaudeCode's parent chain under --root).
+  const managedAncestor = host(nearestExisting(deps, deps.platform.path.dirname(d.managed.dir)));
   const ours = await runFilePass({
     machinePath: d.managed.ours, hostPath: host(d.managed.ours), trustedAncestor: managedAncestor, owner: rootOwner,
     createMode: 0o644, plan: (t) => planDropin(policy, t), mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps,
@@ -83,7 +85,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
     const extra = analysis.perFile.get(p) ?? [];
     r.findings = [...r.findings, ...extra];
     if (r.role !== 'ccfleet-dropin' && extra.some((f) => f.code === 'managed-invalid')) r.state = 'unparseable';
-    r.compliant = !r.findings.some((f) => f.blocking) && r.state !== 'error';
+    r.compliant = fileCompliant(r.state, r.findings);
     files.push(r);
   }
   const managedFindings: Finding[] = [...analysis.findings];
@@ -118,6 +120,26 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
       errors: files.filter((f) => f.state === 'error').length,
     },
   };
+}
+
+/**
+ * A file is compliant when nothing blocking is left on it. A repaired file was re-read and re-planned to
+ * an empty plan after the write, so the findings it carries describe what was fixed, not what is wrong.
+ */
+function fileCompliant(state: FileReport['state'], findings: readonly Finding[]): boolean {
+  if (state === 'error') return false;
+  if (state === 'repaired') return !findings.some((f) => f.blocking && (f.code === 'managed-conflict' || f.code === 'managed-invalid'));
+  return !findings.some((f) => f.blocking);
+}
+
+function nearestExisting(deps: ReconcileDeps, dir: string): string {
+  let cur = dir;
+  while (!deps.fs.isDir(cur)) {
+    const up = deps.platform.path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  return cur;
 }
 
 function intersect(include: readonly string[] | undefined, only: readonly string[]): string[] {
@@ -160,7 +182,7 @@ async function userPass(du: DiscoveredUser, policy: Policy, mode: Mode, owner: O
     });
     const report: FileReport = {
       path: machinePath, scope, role, user: du.user.name, ...(project ? { project } : {}), state: r.state,
-      compliant: !r.findings.some((f) => f.blocking) && r.state !== 'error', findings: r.findings, edits: r.edits, ...(r.error ? { error: r.error } : {}),
+      compliant: fileCompliant(r.state, r.findings), findings: r.findings, edits: r.edits, ...(r.error ? { error: r.error } : {}),
     };
     out.push({ report, text: r.effectiveText, strict: strictObject(r.effectiveText) });
   };

@@ -12,7 +12,7 @@ import { runWriteChild } from '../agent/write-child.js';
 export async function run(argv: readonly string[]): Promise<CommandResult> {
   if (argv[0] === '__write-as-user') {
     const r = await runWriteChild(await readStdin());
-    return { exitCode: r.exitCode, stdout: r.output };
+    return { exitCode: r.exitCode, stdout: r.output + '\n' };
   }
   const p = parseCommandLine(argv);
   if (p.opts.help || p.command === 'help') return { exitCode: 0, stdout: (HELP[p.command] ?? HELP.main) + '\n' };

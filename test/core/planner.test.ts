@@ -9,6 +9,7 @@ import { desiredValue, modelAllowed, planSettings, type SettingsTarget } from '.
 import { policySchema, type Policy, type PolicyInput } from '../../src/core/policy-schema.js';
 import { removePath, setPath } from '../../src/core/json-edit.js';
 import { DEFAULT_FORMAT, detectFormat } from '../../src/core/json-text.js';
+import { parse as parseJsonc } from 'jsonc-parser';
 
 const ENV = {
   ANTHROPIC_BASE_URL: 'http://gateway.example:8080/anthropic',
@@ -341,6 +342,27 @@ describe('seeded fuzz: strict output, exact effect, do-nothing second pass', () 
         // Line endings never get mixed: a CRLF file gains no bare LF and vice versa.
         if (text.includes('\r\n')) expect(next.replace(/\r\n/g, '')).not.toMatch(/\n/);
         else expect(next).not.toMatch(/\r/);
+      }
+    }
+  });
+
+  it('normalising JSONC (comments, trailing commas): strict output with the wanted effect, then nothing to do', () => {
+    const p = policy({ normalizeIgnoredFiles: true, removeKeys: ['model', 'env.ANTHROPIC_MODEL'] });
+    for (const { text } of samples) {
+      const body = stripBom(text);
+      const close = body.lastIndexOf('}');
+      // A comment up front and a trailing comma before the last brace (when the object has properties).
+      const jsonc = `// chosen by /model\n${body.slice(0, close).replace(/\s*$/, (ws) => (body.slice(0, close).trim() === '{' ? ws : `,${ws}`))}${body.slice(close)}`;
+      for (const role of roles) {
+        const plan = planSettings(p, { role }, jsonc);
+        expect(plan.state).toBe('unparseable');
+        expect(plan.findings[0]!.code).toBe('not-strict-json');
+        expect(plan.edits[0]).toEqual({ op: 'rewrite' });
+        const next = plan.nextText!;
+        expect(JSON.parse(next)).toEqual(desiredValue(parseJsonc(jsonc, [], { allowTrailingComma: true }) as Record<string, unknown>, p, { role }));
+        const again = planSettings(p, { role }, next);
+        expect(again.edits).toEqual([]);
+        expect(again.state).toBe('compliant');
       }
     }
   });

@@ -51,7 +51,8 @@ export function configDirFor(platform: Platform, user: HostUser, policy: Policy)
 }
 
 export function discover(platform: Platform, fs: FsView, facts: HostFacts, policy: Policy): Discovery {
-  const users = platform.listUsers(fs, policy.users).map((user) => discoverUser(platform, fs, policy, user));
+  const gitMemo = new Map<string, string | null>();
+  const users = platform.listUsers(fs, policy.users).map((user) => discoverUser(platform, fs, policy, user, gitMemo));
   const j = platform.path.join;
   const dropinDir = j(platform.managedDir, 'managed-settings.d');
   const ours = j(dropinDir, DROPIN_NAME);
@@ -64,7 +65,7 @@ export function discover(platform: Platform, fs: FsView, facts: HostFacts, polic
   };
 }
 
-function discoverUser(platform: Platform, fs: FsView, policy: Policy, user: HostUser): DiscoveredUser {
+function discoverUser(platform: Platform, fs: FsView, policy: Policy, user: HostUser, gitMemo: Map<string, string | null>): DiscoveredUser {
   const { dir, custom } = configDirFor(platform, user, policy);
   const claudeJson = custom ? platform.path.join(dir, '.claude.json') : platform.path.join(user.home, '.claude.json');
   const { keys, state } = readProjectKeys(fs, claudeJson);
@@ -74,7 +75,7 @@ function discoverUser(platform: Platform, fs: FsView, policy: Policy, user: Host
     const p = platform.canonicalProjectPath(key);
     if (!p || seen.has(p) || !fs.isDir(p)) continue;
     seen.add(p);
-    const root = gitRoot(fs, platform, p);
+    const root = gitRoot(fs, platform, p, gitMemo);
     projects.push({ path: p, gitRoot: root, files: projectFiles(platform, p, root) });
   }
   projects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -27,16 +27,31 @@ export function readProjectKeys(fs: FsView, claudeJsonPath: string): { keys: str
   return { keys: Object.keys(projects), state: 'ok' };
 }
 
-/** The folder holding `.git` (a folder, or a file for worktrees and submodules) at or above `dir`. */
-export function gitRoot(fs: FsView, platform: Platform, dir: string): string | null {
+/**
+ * The folder holding `.git` (a folder, or a file for worktrees and submodules) at or above `dir`.
+ * `memo` (dir → answer) lets the projects of one machine share the walk up their common parents.
+ */
+export function gitRoot(fs: FsView, platform: Platform, dir: string, memo?: Map<string, string | null>): string | null {
+  const walked: string[] = [];
   let cur = dir;
+  let found: string | null = null;
   for (let i = 0; i < 256; i++) {
-    if (fs.exists(platform.path.join(cur, '.git'))) return cur;
+    const known = memo?.get(cur);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    walked.push(cur);
+    if (fs.exists(platform.path.join(cur, '.git'))) {
+      found = cur;
+      break;
+    }
     const up = platform.path.dirname(cur);
-    if (up === cur) return null;
+    if (up === cur) break;
     cur = up;
   }
-  return null;
+  if (memo) for (const w of walked) memo.set(w, found);
+  return found;
 }
 
 export function projectFiles(platform: Platform, projectPath: string, root: string | null): ProjectFile[] {

@@ -5,15 +5,16 @@
  *
  * Layout: `<dir>/<sha256(machine path), 32 hex>/<id>.bak` (the exact text) + `<id>.json` (the entry),
  * id = `<sequence, 6+ digits>-<first 12 hex of the content's sha256>`. The content is written before the
- * entry, both atomically, so an entry always has its content. Per file at most `keepPerFile` entries
- * (default 10, at least 2) are kept: the oldest — the file before ccfleet first changed it — always, plus
- * the newest ones. Saving content (and mode/owner) identical to the newest entry returns that entry.
+ * entry, both atomically, so an entry always has its content, even after a crash. Per file at most
+ * `keepPerFile` entries (default 10, at least 2) are kept: the oldest — the file before ccfleet first
+ * changed it — always, plus the newest ones. Saving content (and mode/owner) identical to the newest entry
+ * returns that entry. `saveMany` saves a whole repair's backups with one round of batched fsyncs.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CcfleetError } from '../core/errors.js';
-import { ensurePrivateDir, writePrivateFileAtomic } from './private-file.js';
+import { ensurePrivateDir, writePrivateFilesAtomic, type PrivateFile } from './private-file.js';
 
 export interface BackupEntry {
   id: string;
@@ -24,6 +25,12 @@ export interface BackupEntry {
   uid: number | null;
   gid: number | null;
   size: number;
+}
+
+export interface BackupMeta {
+  mode: number;
+  uid: number | null;
+  gid: number | null;
 }
 
 const ID = /^(\d{6,})-[0-9a-f]{12}$/;
@@ -54,32 +61,54 @@ export class BackupStore {
     this.now = opts.now ?? (() => new Date());
   }
 
-  save(machinePath: string, text: string, meta: { mode: number; uid: number | null; gid: number | null }): BackupEntry {
-    const data = Buffer.from(text, 'utf8');
-    const hash = sha256(data);
-    const history = this.history(machinePath);
-    const newest = history.at(-1);
-    if (newest && newest.sha256 === hash && newest.mode === meta.mode && newest.uid === meta.uid && newest.gid === meta.gid) {
-      return newest;
-    }
-    const folder = this.folderOf(machinePath);
-    ensurePrivateDir(this.dir);
-    ensurePrivateDir(folder);
-    const seq = (newest ? seqOf(newest) : 0) + 1;
-    const entry: BackupEntry = {
-      id: `${String(seq).padStart(6, '0')}-${hash.slice(0, 12)}`,
-      path: machinePath,
-      createdAt: this.now().toISOString(),
-      sha256: hash,
-      mode: meta.mode,
-      uid: meta.uid,
-      gid: meta.gid,
-      size: data.length,
-    };
-    writePrivateFileAtomic(path.join(folder, `${entry.id}.bak`), data);
-    writePrivateFileAtomic(path.join(folder, `${entry.id}.json`), `${JSON.stringify(entry)}\n`);
-    this.prune(folder, [...history, entry]);
-    return entry;
+  save(machinePath: string, text: string, meta: BackupMeta): BackupEntry {
+    return this.saveMany([{ machinePath, text, meta }])[0]!;
+  }
+
+  /**
+   * Saves several files' content at once; one entry per item, in order (an item identical to its file's
+   * newest entry — also one saved earlier in the same call — returns that entry). Every backup is durable
+   * when this returns; the fsyncs are batched (see writePrivateFilesAtomic: all contents, then all entries).
+   * Throws WRITE_REFUSED / WRITE_FAILED; entries completed before a failure stay valid.
+   */
+  saveMany(items: readonly { machinePath: string; text: string; meta: BackupMeta }[]): BackupEntry[] {
+    const histories = new Map<string, BackupEntry[]>();
+    const grown = new Set<string>();
+    const contents: PrivateFile[] = [];
+    const entries: PrivateFile[] = [];
+    const out = items.map(({ machinePath, text, meta }) => {
+      const data = Buffer.from(text, 'utf8');
+      const hash = sha256(data);
+      let history = histories.get(machinePath);
+      if (!history) histories.set(machinePath, (history = this.history(machinePath)));
+      const newest = history.at(-1);
+      if (newest && newest.sha256 === hash && newest.mode === meta.mode && newest.uid === meta.uid && newest.gid === meta.gid) {
+        return newest;
+      }
+      const seq = (newest ? seqOf(newest) : 0) + 1;
+      const entry: BackupEntry = {
+        id: `${String(seq).padStart(6, '0')}-${hash.slice(0, 12)}`,
+        path: machinePath,
+        createdAt: this.now().toISOString(),
+        sha256: hash,
+        mode: meta.mode,
+        uid: meta.uid,
+        gid: meta.gid,
+        size: data.length,
+      };
+      history.push(entry);
+      grown.add(machinePath);
+      const folder = this.folderOf(machinePath);
+      contents.push({ file: path.join(folder, `${entry.id}.bak`), data });
+      entries.push({ file: path.join(folder, `${entry.id}.json`), data: `${JSON.stringify(entry)}\n` });
+      return entry;
+    });
+    if (entries.length === 0) return out;
+    const created = ensurePrivateDir(this.dir);
+    for (const machinePath of grown) created.push(...ensurePrivateDir(this.folderOf(machinePath)));
+    writePrivateFilesAtomic([contents, entries], [...new Set(created)]);
+    for (const machinePath of grown) this.prune(this.folderOf(machinePath), histories.get(machinePath)!);
+    return out;
   }
 
   /** Entries newest first: of one file, or of every file (by creation time). */

@@ -4,52 +4,124 @@
  * symlink, not a folder, or owned by another uid is refused (WRITE_REFUSED) — the state dir is never a
  * place someone else controls. A file is written to a temp name beside it (O_EXCL|O_NOFOLLOW), fsynced,
  * renamed over the target and the folder fsynced; on failure no temp file is left (WRITE_FAILED).
+ * `writePrivateFilesAtomic(stages)` does the same for many files with the fsyncs batched: every temp
+ * file is written, then each is fsynced, then they are renamed stage by stage, each stage followed by
+ * one fsync per folder — so a file of a later stage never exists without every earlier stage's files
+ * (e.g. a backup entry without its content), even after a crash, and every file is durable on return.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CcfleetError } from '../core/errors.js';
 import { O_NOFOLLOW } from './fs-safety.js';
-import { fsyncDir } from './write-in-process.js';
+import { errorCode, fsyncDir } from './fsync.js';
 
 const C = fs.constants;
 
-/** Creates `dir` (and parents) if needed and makes sure it is ours and mode 0700 (POSIX). */
-export function ensurePrivateDir(dir: string): void {
+export interface PrivateFile {
+  file: string;
+  data: string | Buffer;
+}
+
+/**
+ * Creates `dir` (and parents) if needed and makes sure it is ours and mode 0700 (POSIX). Returns the
+ * folders that gained an entry (the parents of the folders it created): fsync them to make the new
+ * folders durable; empty when nothing was created.
+ */
+export function ensurePrivateDir(dir: string): string[] {
+  let first: string | undefined;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    first = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new CcfleetError('WRITE_FAILED', `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
   }
   const st = fs.lstatSync(dir);
   if (st.isSymbolicLink() || !st.isDirectory()) throw new CcfleetError('WRITE_REFUSED', `${dir} is not a real folder`);
-  if (process.platform === 'win32') return;
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new CcfleetError('WRITE_REFUSED', `${dir} is owned by uid ${st.uid}, not ${uid}`);
-  if ((st.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
+  if (process.platform !== 'win32') {
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) throw new CcfleetError('WRITE_REFUSED', `${dir} is owned by uid ${st.uid}, not ${uid}`);
+    if ((st.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
+  }
+  const touched: string[] = [];
+  if (first !== undefined) {
+    const end = path.resolve(dir);
+    for (let cur = path.resolve(first); ; ) {
+      touched.push(path.dirname(cur));
+      const next = path.join(cur, path.relative(cur, end).split(path.sep)[0] ?? '');
+      if (cur === end || next === cur) break;
+      cur = next;
+    }
+  }
+  return touched;
 }
 
 export function writePrivateFileAtomic(file: string, data: string | Buffer): void {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  let fd: number | null = null;
-  let created = false;
-  let renamed = false;
+  writePrivateFilesAtomic([[{ file, data }]]);
+}
+
+/** `extraFolders`: folders to fsync with the first stage too (e.g. parents of folders just created). */
+export function writePrivateFilesAtomic(stages: readonly (readonly PrivateFile[])[], extraFolders: readonly string[] = []): void {
+  const temps: { tmp: string; file: string; stage: number }[] = [];
+  let current = '';
   try {
-    fd = fs.openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
-    created = true;
-    for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off);
+    stages.forEach((files, stage) => {
+      for (const { file, data } of files) {
+        current = file;
+        temps.push({ tmp: writeTemp(file, typeof data === 'string' ? Buffer.from(data, 'utf8') : data), file, stage });
+      }
+    });
+    for (const t of temps) {
+      current = t.file;
+      fsyncPath(t.tmp);
+    }
+    const folders = new Set(extraFolders);
+    stages.forEach((_, stage) => {
+      for (const t of temps) {
+        if (t.stage !== stage) continue;
+        current = t.file;
+        fs.renameSync(t.tmp, t.file);
+        t.tmp = '';
+        folders.add(path.dirname(t.file));
+      }
+      for (const dir of folders) {
+        current = dir;
+        fsyncDir(dir);
+      }
+      folders.clear();
+    });
+  } catch (e) {
+    throw new CcfleetError('WRITE_FAILED', `cannot write ${current}: ${errorCode(e)}`, { cause: e, retryable: true });
+  } finally {
+    for (const t of temps) if (t.tmp) fs.rmSync(t.tmp, { force: true });
+  }
+}
+
+/** Writes `data` to a new temp file beside `file` (0600, not fsynced yet); returns its path. */
+function writeTemp(file: string, data: Buffer): string {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let fd: number | null = fs.openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
+  try {
+    for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
     fs.fchmodSync(fd, 0o600);
-    fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = null;
-    fs.renameSync(tmp, file);
-    renamed = true;
-    fsyncDir(path.dirname(file));
+    return tmp;
   } catch (e) {
-    throw new CcfleetError('WRITE_FAILED', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e, retryable: true });
+    try {
+      if (fd !== null) fs.closeSync(fd);
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+    throw e;
+  }
+}
+
+/** Reopens our own temp file (no-follow; read-write, as Windows needs to flush) and fsyncs it. */
+function fsyncPath(p: string): void {
+  const fd = fs.openSync(p, C.O_RDWR | O_NOFOLLOW);
+  try {
+    fs.fsyncSync(fd);
   } finally {
-    if (fd !== null) fs.closeSync(fd);
-    if (created && !renamed) fs.rmSync(tmp, { force: true });
+    fs.closeSync(fd);
   }
 }

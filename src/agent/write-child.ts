@@ -1,12 +1,17 @@
 /**
  * Body of the hidden subcommand `ccfleet __write-as-user`, run by write-as-user.ts with the user's
- * uid/gid. `runWriteChild(stdinText)` validates one JSON WriteRequest, refuses unless this process runs
- * as the request's owner (it exists only to let the kernel enforce that user's rights), performs the
- * write in-process and returns one JSON WriteResult line (no trailing newline) to print on stdout.
- * Exit codes: 0 written, 1 refused or failed (the result says why), 2 malformed request.
+ * uid/gid. `runWriteChild(stdinText)` takes a JSON array of WriteRequests (the batch protocol) or one
+ * WriteRequest object (the single protocol), and returns the output to print on stdout (one line, no
+ * trailing newline): an array of as many WriteResults in the same order, or one WriteResult.
+ * Each request is validated and refused (`unsafe`, `foreign-owner`) unless this process runs as its
+ * owner — the child exists only to let the kernel enforce that user's rights; the valid ones are written
+ * in-process as one batch (write-in-process.ts), and the output is produced only after every folder
+ * fsync of the batch: a result printed is a result that holds.
+ * Exit codes: 0 everything written, 1 something refused or failed (the results say why), 2 a malformed
+ * request (batch: its result is `io` "bad write request", the others are still done).
  */
 import { z } from 'zod';
-import { writeInProcess } from './write-in-process.js';
+import { writeManyInProcess } from './write-in-process.js';
 import type { WriteRequest, WriteResult } from './write-types.js';
 
 const uint = z.number().int().nonnegative();
@@ -22,25 +27,49 @@ const requestSchema = z.object({
   expected: z.object({ ino: z.number(), size: uint, mtimeMs: z.number() }).nullable(),
 });
 
-const reply = (exitCode: number, r: WriteResult) => ({ exitCode, output: JSON.stringify(r) });
+const bad = (message: string): WriteResult => ({ ok: false, code: 'io', message: `bad write request: ${message}` });
 
-export async function runWriteChild(input: string): Promise<{ exitCode: number; output: string }> {
-  let req: WriteRequest;
-  try {
-    const parsed = requestSchema.safeParse(JSON.parse(input));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return reply(2, { ok: false, code: 'io', message: `bad write request: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'}` });
-    }
-    req = parsed.data;
-  } catch (e) {
-    return reply(2, { ok: false, code: 'io', message: `bad write request: ${(e as Error).message}` });
+/** A valid request this child may write, or the result that refuses it. */
+function admit(v: unknown): { req: WriteRequest } | { refused: WriteResult; malformed: boolean } {
+  const parsed = requestSchema.safeParse(v);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { refused: bad(issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'), malformed: true };
   }
+  const req = parsed.data;
   const uid = process.getuid?.();
   if (req.owner && uid !== undefined && uid !== req.owner.uid) {
     const message = `the write child runs as uid ${uid}, not as the owner uid ${req.owner.uid}`;
-    return reply(1, { ok: false, code: 'unsafe', message, findings: [{ code: 'foreign-owner', message, blocking: true }] });
+    return { refused: { ok: false, code: 'unsafe', message, findings: [{ code: 'foreign-owner', message, blocking: true }] }, malformed: false };
   }
-  const r = writeInProcess(req);
-  return reply(r.ok ? 0 : 1, r);
+  return { req };
+}
+
+async function runBatch(items: unknown[]): Promise<{ results: WriteResult[]; malformed: boolean }> {
+  const results = new Array<WriteResult>(items.length);
+  const todo: { index: number; req: WriteRequest }[] = [];
+  let malformed = false;
+  items.forEach((v, index) => {
+    const a = admit(v);
+    if ('req' in a) todo.push({ index, req: a.req });
+    else {
+      results[index] = a.refused;
+      malformed ||= a.malformed;
+    }
+  });
+  const written = await writeManyInProcess(todo.map((t) => t.req));
+  todo.forEach((t, k) => (results[t.index] = written[k]!));
+  return { results, malformed };
+}
+
+export async function runWriteChild(input: string): Promise<{ exitCode: number; output: string }> {
+  let v: unknown;
+  try {
+    v = JSON.parse(input);
+  } catch (e) {
+    return { exitCode: 2, output: JSON.stringify(bad((e as Error).message)) };
+  }
+  const { results, malformed } = await runBatch(Array.isArray(v) ? v : [v]);
+  const exitCode = malformed ? 2 : results.every((r) => r.ok) ? 0 : 1;
+  return { exitCode, output: JSON.stringify(Array.isArray(v) ? results : results[0]) };
 }

@@ -1,6 +1,7 @@
 /**
  * The request and result of one safe write (re-exported by safe-write.ts). A request is plain JSON: it
- * crosses a process boundary when the write runs in a child with the user's uid (see write-child.ts).
+ * crosses a process boundary when the write runs in a child with the user's uid (see write-child.ts),
+ * in a JSON array with the other requests of its batch for the same owner.
  */
 import type { Finding } from '../core/types.js';
 import type { FileStat, Owner } from './fs-safety.js';
@@ -34,6 +35,8 @@ export type WriteResult =
 export interface WriteDeps {
   /** argv prefix that runs ccfleet itself, e.g. [process.execPath, '/path/dist/ccfleet.cjs']. */
   helper: string[] | null;
+  /** Most requests one as-user child takes (default 500); a bigger batch for one owner uses several. */
+  maxPerChild?: number;
 }
 
 export const DEFAULT_DIR_MODE = 0o755;

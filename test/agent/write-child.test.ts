@@ -41,7 +41,7 @@ describe('runWriteChild', () => {
   });
 
   it('rejects malformed input with exit 2 and writes nothing', async () => {
-    for (const input of ['', 'not json', '[]', JSON.stringify({ ...req(), createMode: 0o10000 }), JSON.stringify({ ...req(), owner: { uid: -1, gid: 0 } })]) {
+    for (const input of ['', 'not json', '7', JSON.stringify({ ...req(), createMode: 0o10000 }), JSON.stringify({ ...req(), owner: { uid: -1, gid: 0 } })]) {
       const r = await runWriteChild(input);
       expect(r.exitCode).toBe(2);
       expect(JSON.parse(r.output)).toMatchObject({ ok: false, code: 'io', message: expect.stringMatching(/^bad write request/) });

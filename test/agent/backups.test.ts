@@ -1,6 +1,8 @@
 /**
  * BackupStore: bounded per-file history that always keeps the original, no duplicate for identical
- * content, hash-verified reads, private permissions (0700 folders, 0600 files), newest-first listing.
+ * content, hash-verified reads, private permissions (0700 folders, 0600 files), newest-first listing;
+ * saveMany gives exactly what the same saves one by one give (also for one path twice in a call), and
+ * every backup exists and verifies from a fresh store when it returns, with no temp file left.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -119,5 +121,65 @@ describe('BackupStore', () => {
     const linked = path.join(state, 'linked');
     fs.symlinkSync(dir, linked);
     expect(() => new BackupStore(linked, { now }).save('/other', '{}', META)).toThrow(expect.objectContaining({ code: 'WRITE_REFUSED' }));
+  });
+
+  describe('saveMany', () => {
+    const items = [
+      { machinePath: '/a', text: 'a1', meta: META },
+      { machinePath: '/b', text: '{"model":"opus"}', meta: { mode: 0o600, uid: null, gid: null } },
+      { machinePath: '/a', text: 'a2', meta: META },
+      { machinePath: '/a', text: 'a2', meta: META }, // identical to the one just before: that entry
+      { machinePath: P, text: '\uFEFF{"é":"☃"}', meta: META },
+    ];
+
+    it('gives the entries the same saves one by one give, in order, durable and verifiable from a fresh store', () => {
+      const one = new BackupStore(path.join(state, 'one'), { now });
+      clock = 0;
+      const expected = items.map((i) => one.save(i.machinePath, i.text, i.meta));
+      clock = 0;
+      const store = new BackupStore(dir, { now });
+      const got = store.saveMany(items);
+      expect(got).toEqual(expected);
+      expect(got[3]).toBe(got[2]);
+      const fresh = new BackupStore(dir);
+      expect(fresh.list('/a').map((e) => e.id)).toEqual([got[2]!.id, got[0]!.id]);
+      items.forEach((item, i) => expect(fresh.read(got[i]!)).toBe(item.text));
+      expect(fresh.original(P)).toEqual(got[4]);
+      for (const sub of fs.readdirSync(dir)) {
+        expect(fs.readdirSync(path.join(dir, sub)).every((n) => /^\d{6}-[0-9a-f]{12}\.(bak|json)$/.test(n))).toBe(true);
+      }
+      expect(fs.readdirSync(dir)).toHaveLength(3);
+    });
+
+    it('continues existing histories and prunes to the original plus the newest ones', () => {
+      const store = new BackupStore(dir, { keepPerFile: 3, now });
+      const first = store.save(P, '{"v":0}', META);
+      const got = store.saveMany(Array.from({ length: 5 }, (_, i) => ({ machinePath: P, text: `{"v":${i + 1}}`, meta: META })));
+      expect(got.map((e) => e.id.slice(0, 6))).toEqual(['000002', '000003', '000004', '000005', '000006']);
+      expect(store.list(P).map((e) => e.id)).toEqual([got[4]!.id, got[3]!.id, first.id]);
+      expect(fs.readdirSync(path.join(dir, fs.readdirSync(dir)[0]!))).toHaveLength(6);
+      expect(store.saveMany([{ machinePath: P, text: '{"v":5}', meta: META }])).toEqual([got[4]]); // identical to the newest
+    });
+
+    it('an empty call or one with only duplicates writes nothing', () => {
+      const store = new BackupStore(dir, { now });
+      expect(store.saveMany([])).toEqual([]);
+      expect(fs.existsSync(dir)).toBe(false);
+      const e = store.save(P, '{}', META);
+      const folder = path.join(dir, fs.readdirSync(dir)[0]!);
+      const look = (): [string, number][] => fs.readdirSync(folder).map((n) => [n, fs.statSync(path.join(folder, n)).mtimeMs]);
+      const before = look();
+      expect(store.saveMany([{ machinePath: P, text: '{}', meta: META }])).toEqual([e]);
+      expect(look()).toEqual(before);
+    });
+
+    it.skipIf(!posix)('refuses a symlinked state folder and writes nothing', () => {
+      const real = path.join(state, 'real');
+      fs.mkdirSync(real, { mode: 0o700 });
+      const linked = path.join(state, 'linked');
+      fs.symlinkSync(real, linked);
+      expect(() => new BackupStore(linked, { now }).saveMany(items)).toThrow(expect.objectContaining({ code: 'WRITE_REFUSED' }));
+      expect(fs.readdirSync(real)).toEqual([]);
+    });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The `__write-as-user` child: request validation, refusal unless it runs as the owner, one JSON result
- * line, the parent's parsing of that line, and — through the bundled helper under a 1 KiB file-size
- * limit — a write that fails half-way reports `io` and leaves no temp file and the old bytes.
+ * line (single protocol: an object; batch protocol: an array of as many results, in order, a refused or
+ * malformed request not stopping the others), the parent's parsing of that line, and — through the
+ * bundled helper under a 1 KiB file-size limit — a write that fails half-way reports `io` and leaves no
+ * temp file and the old bytes.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSafely, type WriteRequest } from '../../src/agent/safe-write.js';
-import { parseWriteResult } from '../../src/agent/write-as-user.js';
+import { parseWriteResult, parseWriteResults } from '../../src/agent/write-as-user.js';
 import { runWriteChild } from '../../src/agent/write-child.js';
 import { bundleWriteHelper, type Bundle } from '../support/bundle.js';
 
@@ -57,11 +59,49 @@ describe('runWriteChild', () => {
     expect(fs.existsSync(path.dirname(file))).toBe(false);
   });
 
+  it('batch: answers an array in request order; refusals and malformed requests do not stop the others', async () => {
+    const other = path.join(base, 'p', '.claude', 'settings.json');
+    const uid = process.getuid?.() ?? 0;
+    const input = [
+      req(),
+      { ...req({ hostPath: path.join(base, 'x.json') }), createMode: 0o10000 }, // malformed
+      ...(posix ? [req({ hostPath: path.join(base, 'y.json'), owner: { uid: uid + 1, gid: 0 } })] : []), // not this child's uid
+      req({ hostPath: other, text: '{"p":1}\n' }),
+    ];
+    const r = await runWriteChild(JSON.stringify(input));
+    expect(r.exitCode).toBe(2);
+    const results = parseWriteResults(r.output, input.length);
+    expect(results).not.toBeNull();
+    expect(results!.map((x) => (x.ok ? 'ok' : x.code))).toEqual(['ok', 'io', ...(posix ? ['unsafe'] : []), 'ok']);
+    expect(!results![1]!.ok && results![1]!.message).toMatch(/^bad write request: createMode/);
+    if (posix) expect(results![2]).toMatchObject({ findings: [{ code: 'foreign-owner' }] });
+    expect(fs.readFileSync(file, 'utf8')).toBe('{}\n');
+    expect(fs.readFileSync(other, 'utf8')).toBe('{"p":1}\n');
+    expect(fs.existsSync(path.join(base, 'x.json')) || fs.existsSync(path.join(base, 'y.json'))).toBe(false);
+  });
+
+  it('batch: exit 0 when all are written, 1 when one is refused; an empty batch is an empty answer', async () => {
+    expect(await runWriteChild('[]')).toEqual({ exitCode: 0, output: '[]' });
+    expect(await runWriteChild(JSON.stringify([req(), req({ hostPath: path.join(base, 'q.json') })]))).toEqual({ exitCode: 0, output: '[{"ok":true},{"ok":true}]' });
+    const r = await runWriteChild(JSON.stringify([req({ hostPath: path.join(base, 'n.json') }), req()])); // settings.json exists now
+    expect(r.exitCode).toBe(1);
+    expect(parseWriteResults(r.output, 2)?.map((x) => x.ok)).toEqual([true, false]);
+  });
+
   it('passes on refusals with their findings, exit 1', async () => {
     fs.mkdirSync(file, { recursive: true });
     const r = await runWriteChild(JSON.stringify(req()));
     expect(r.exitCode).toBe(1);
     expect(parseWriteResult(r.output)).toMatchObject({ ok: false, code: 'unsafe', findings: [{ code: 'not-regular' }] });
+  });
+});
+
+describe('parseWriteResults', () => {
+  it('accepts only an array of exactly the expected number of well-formed results', () => {
+    expect(parseWriteResults('noise\n[{"ok":true},{"ok":false,"code":"io","message":"m"}]\n', 2)).toEqual([{ ok: true }, { ok: false, code: 'io', message: 'm' }]);
+    for (const bad of ['', '{"ok":true}', '[{"ok":true}]', '[{"ok":true},{"ok":false}]', '[{"ok":true},{"ok":true},{"ok":true}]', '[{"ok":true},[]]']) {
+      expect(parseWriteResults(bad, 2)).toBeNull();
+    }
   });
 });
 

@@ -4,13 +4,14 @@
  * SIGKILLed at a random moment after its first completed write. After every kill the file must parse and
  * equal exactly one of the two texts. Temp files a killed writer leaves are counted; the next writer must
  * clean them up, and after a final clean write none may remain. `lanes` writers run side by side, each
- * on its own file.
+ * on its own files. With `filesPerWriter` > 1 each writer replaces that many files (each in its own
+ * folder) in one writeFilesSafely batch per round, and every one of them is checked after every kill.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileSafely } from '../../src/agent/safe-write.js';
+import { writeFilesSafely } from '../../src/agent/safe-write.js';
 import { bundleEntry } from './bundle.js';
 
 export interface CrashTrialOptions {
@@ -20,10 +21,13 @@ export interface CrashTrialOptions {
   /** Upper bound of the random delay between `ready` and SIGKILL (default 8 ms). */
   maxDelayMs?: number;
   random?: () => number;
+  /** Files each writer replaces in one batch per round (default 1), each in its own folder. */
+  filesPerWriter?: number;
 }
 
 export interface CrashTrialReport {
   trials: number;
+  /** Files found with the old / the new text after a kill (trials × filesPerWriter in all). */
   sawOld: number;
   sawNew: number;
   /** Trials whose writer never reported `ready` (exited on its own): should be 0. */
@@ -49,6 +53,7 @@ export async function runCrashTrials(opts: CrashTrialOptions): Promise<CrashTria
   const random = opts.random ?? Math.random;
   const maxDelay = opts.maxDelayMs ?? 8;
   const lanes = Math.max(1, opts.lanes ?? 2);
+  const perWriter = Math.max(1, opts.filesPerWriter ?? 1);
   const writer = await bundleEntry('test/support/crash-writer-entry.ts');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-crash-'));
   const textsFile = path.join(work, 'texts.json');
@@ -56,9 +61,9 @@ export async function runCrashTrials(opts: CrashTrialOptions): Promise<CrashTria
   const report: CrashTrialReport = { trials: 0, sawOld: 0, sawNew: 0, writerFailures: 0, failures: [], maxLeftoverTemps: 0, tempsAfterCleanWrite: 0, elapsedMs: 0 };
   let next = 0;
 
-  const trial = async (dir: string, target: string): Promise<void> => {
+  const trial = async (lane: string, targets: string[]): Promise<void> => {
     // One small V8 thread pool: node starts ~30% faster, and start-up is most of a trial's cost.
-    const args = ['--v8-pool-size=0', '--single-threaded-gc', '--disable-wasm-trap-handler', ...writer.argv.slice(1), target, textsFile];
+    const args = ['--v8-pool-size=0', '--single-threaded-gc', '--disable-wasm-trap-handler', ...writer.argv.slice(1), textsFile, lane, ...targets];
     const child = spawn(writer.argv[0]!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -74,29 +79,35 @@ export async function runCrashTrials(opts: CrashTrialOptions): Promise<CrashTria
     child.kill('SIGKILL');
     await exited;
     report.trials++;
-    const text = fs.readFileSync(target, 'utf8');
-    if (text === CRASH_OLD) report.sawOld++;
-    else if (text === CRASH_NEW) report.sawNew++;
-    else report.failures.push(`trial ${report.trials}: ${text.length} bytes, parses: ${parses(text)}`);
-    report.maxLeftoverTemps = Math.max(report.maxLeftoverTemps, temps(dir));
+    for (const target of targets) {
+      const text = fs.readFileSync(target, 'utf8');
+      if (text === CRASH_OLD) report.sawOld++;
+      else if (text === CRASH_NEW) report.sawNew++;
+      else report.failures.push(`trial ${report.trials}, ${path.basename(path.dirname(target))}: ${text.length} bytes, parses: ${parses(text)}`);
+      report.maxLeftoverTemps = Math.max(report.maxLeftoverTemps, temps(path.dirname(target)));
+    }
   };
 
   const lane = async (i: number): Promise<void> => {
     const dir = path.join(work, `lane-${i}`);
-    fs.mkdirSync(dir);
-    const target = path.join(dir, 'settings.json');
-    fs.writeFileSync(target, CRASH_OLD);
+    const targets = Array.from({ length: perWriter }, (_, k) => path.join(dir, `p${k}`, 'settings.json'));
+    for (const target of targets) {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, CRASH_OLD);
+    }
     while (next < opts.trials) {
       next++;
-      await trial(dir, target);
+      await trial(dir, targets);
     }
-    const st = fs.lstatSync(target);
-    const r = await writeFileSafely(
-      { hostPath: target, text: CRASH_OLD, owner: null, createMode: 0o644, trustedAncestor: dir, expected: { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } },
+    const results = await writeFilesSafely(
+      targets.map((target) => {
+        const st = fs.lstatSync(target);
+        return { hostPath: target, text: CRASH_OLD, owner: null, createMode: 0o644, trustedAncestor: dir, expected: { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } };
+      }),
       { helper: null },
     );
-    if (!r.ok) report.failures.push(`clean write failed: ${r.message}`);
-    report.tempsAfterCleanWrite += temps(dir);
+    for (const r of results) if (!r.ok) report.failures.push(`clean write failed: ${r.message}`);
+    for (const target of targets) report.tempsAfterCleanWrite += temps(path.dirname(target));
   };
 
   try {

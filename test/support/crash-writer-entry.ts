@@ -1,26 +1,27 @@
 /**
- * Crash-trial writer: replaces `<target>` over and over through writeFileSafely, alternating between
- * the two texts of `<texts.json>` (["old", "new"]), printing `ready` after its first completed write.
- * It runs until killed. Usage: node crash-writer.cjs <target> <texts.json>
+ * Crash-trial writer: replaces every `<target>` over and over in ONE writeFilesSafely batch per round,
+ * each alternating between the two texts of `<texts.json>` (["old", "new"]), printing `ready` after its
+ * first completed round. It runs until killed. The trusted folder of every target is `<trusted>`.
+ * Usage: node crash-writer.cjs <texts.json> <trusted> <target>...
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { writeFileSafely } from '../../src/agent/safe-write.js';
+import { writeFilesSafely, type WriteRequest } from '../../src/agent/safe-write.js';
 
 async function main(): Promise<void> {
-  const [target, textsFile] = process.argv.slice(2);
-  if (!target || !textsFile) throw new Error('usage: crash-writer <target> <texts.json>');
+  const [textsFile, trusted, ...targets] = process.argv.slice(2);
+  if (!textsFile || !trusted || targets.length === 0) throw new Error('usage: crash-writer <texts.json> <trusted> <target>...');
   const [a, b] = JSON.parse(fs.readFileSync(textsFile, 'utf8')) as [string, string];
   let ready = false;
   for (;;) {
-    const st = fs.lstatSync(target);
-    const next = fs.readFileSync(target, 'utf8') === a ? b : a;
-    const r = await writeFileSafely(
-      { hostPath: target, text: next, owner: null, createMode: 0o644, trustedAncestor: path.dirname(target), expected: { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } },
-      { helper: null },
-    );
-    if (!r.ok) {
-      process.stderr.write(`${JSON.stringify(r)}\n`);
+    const reqs = targets.map((target): WriteRequest => {
+      const st = fs.lstatSync(target);
+      const next = fs.readFileSync(target, 'utf8') === a ? b : a;
+      return { hostPath: target, text: next, owner: null, createMode: 0o644, trustedAncestor: trusted, expected: { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } };
+    });
+    const results = await writeFilesSafely(reqs, { helper: null });
+    const failed = results.find((r) => !r.ok);
+    if (failed) {
+      process.stderr.write(`${JSON.stringify(failed)}\n`);
       process.exit(3);
     }
     if (!ready) {

@@ -17,7 +17,7 @@ import { discover, type DiscoveredUser, type Discovery } from '../platform/disco
 import { toHostPath } from '../platform/root-path.js';
 import type { FsView, HostFacts, Platform } from '../platform/types.js';
 import type { BackupStore } from './backups.js';
-import { runFilePass, type FilePassResult, type Mode } from './file-pass.js';
+import { runBatch, type BatchDeps, type FileItem, type Mode } from './file-pass.js';
 import type { Owner } from './fs-safety.js';
 import type { FileReport, MachineReport, ProjectReport, UserReport } from './report-types.js';
 import type { WriteDeps } from './safe-write.js';
@@ -59,10 +59,12 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   // System folders above the managed dir are trusted; the nearest existing one anchors the symlink checks
   // (a fresh macOS image may lack /Library/Application Support/ClaudeCode's parent chain under --root).
   const managedAncestor = host(nearestExisting(deps, deps.platform.path.dirname(d.managed.dir)));
-  const ours = await runFilePass({
-    machinePath: d.managed.ours, hostPath: host(d.managed.ours), trustedAncestor: managedAncestor, owner: rootOwner,
-    createMode: 0o644, plan: (t) => planDropin(policy, t), mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps,
-  });
+  const batch: BatchDeps = { mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps };
+  const [ours] = await runBatch(
+    [{ machinePath: d.managed.ours, hostPath: host(d.managed.ours), trustedAncestor: managedAncestor, owner: rootOwner, createMode: 0o644, plan: (t) => planDropin(policy, t) }],
+    batch,
+  );
+  if (!ours) throw new Error('no result for the drop-in');
   const managedFiles: ManagedFile[] = [];
   const managedReports = new Map<string, FileReport>();
   const addManaged = (p: string, role: ManagedFile['role'], text: string | null, report: FileReport | null) => {
@@ -93,12 +95,24 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   const managedLayer: Layer = { label: 'managed', level: 'managed', settings: analysis.effective };
 
   // 2. Every user's files and sessions.
+  // One batch for every user's files: writes are grouped per owner by the safe writer.
+  const planned = d.users.map((du) => ({ du, items: userItems(du, policy, ownerFor(du, deps), deps, host) }));
+  const results = await runBatch(planned.flatMap((p) => p.items.map((i) => i.item)), batch);
   const users: UserReport[] = [];
-  for (const du of d.users) {
-    const owner = ownerFor(du, deps);
-    const userFiles = await userPass(du, policy, req.mode, owner, deps, host);
-    files.push(...userFiles.map((t) => t.report));
-    users.push(userVerdict(du, policy, managedLayer, userFiles));
+  let k = 0;
+  for (const { du, items } of planned) {
+    const tracked: Tracked[] = [];
+    for (const { meta } of items) {
+      const r = results[k++]!;
+      if (meta.role !== 'user' && !r.exists && r.state === 'missing') continue; // project files are never created
+      const report: FileReport = {
+        path: meta.path, scope: meta.role, role: meta.role, user: du.user.name, ...(meta.project ? { project: meta.project } : {}), state: r.state,
+        compliant: fileCompliant(r.state, r.findings), findings: r.findings, edits: r.edits, ...(r.error ? { error: r.error } : {}),
+      };
+      tracked.push({ report, text: r.effectiveText, strict: strictObject(r.effectiveText) });
+    }
+    files.push(...tracked.map((t) => t.report));
+    users.push(userVerdict(du, policy, managedLayer, tracked));
   }
 
   const compliant = managedCompliant && users.every((u) => u.compliant);
@@ -171,27 +185,24 @@ function strictObject(text: string | null): JsonObject | null {
   return c.kind === 'strict' && isObject(c.value) ? c.value : null;
 }
 
-async function userPass(du: DiscoveredUser, policy: Policy, mode: Mode, owner: Owner | null, deps: ReconcileDeps, host: (p: string) => string): Promise<Tracked[]> {
+interface UserItem {
+  item: FileItem;
+  meta: { path: string; role: 'user' | 'project' | 'local'; project?: string };
+}
+
+/** A user's files in the order they are reported: the user file, then each project's local and shared files. */
+function userItems(du: DiscoveredUser, policy: Policy, owner: Owner | null, deps: ReconcileDeps, host: (p: string) => string): UserItem[] {
   const P = deps.platform.path;
   const homeAncestor = isUnder(P, du.configDir, du.user.home) ? du.user.home : P.dirname(du.configDir);
-  const out: Tracked[] = [];
-  const pass = async (machinePath: string, scope: Scope, role: 'user' | 'project' | 'local', ancestor: string, project?: string) => {
-    const r: FilePassResult = await runFilePass({
-      machinePath, hostPath: host(machinePath), trustedAncestor: host(ancestor), owner, createMode: 0o644,
-      plan: (t) => planSettings(policy, { role }, t), mode, backups: deps.backups, writeDeps: deps.writeDeps,
-    });
-    const report: FileReport = {
-      path: machinePath, scope, role, user: du.user.name, ...(project ? { project } : {}), state: r.state,
-      compliant: fileCompliant(r.state, r.findings), findings: r.findings, edits: r.edits, ...(r.error ? { error: r.error } : {}),
-    };
-    out.push({ report, text: r.effectiveText, strict: strictObject(r.effectiveText) });
-  };
-  await pass(du.settingsPath, 'user', 'user', homeAncestor);
+  const make = (path: string, role: UserItem['meta']['role'], ancestor: string, project?: string): UserItem => ({
+    item: { machinePath: path, hostPath: host(path), trustedAncestor: host(ancestor), owner, createMode: 0o644, plan: (t) => planSettings(policy, { role }, t) },
+    meta: { path, role, ...(project ? { project } : {}) },
+  });
+  const out: UserItem[] = [make(du.settingsPath, 'user', homeAncestor)];
   for (const proj of du.projects) {
     for (const f of proj.files) {
       const ancestor = f.role === 'local' && proj.gitRoot && !isUnder(P, f.path, proj.path) ? proj.gitRoot : proj.path;
-      if (!deps.fs.exists(f.path)) continue; // project files are never created
-      await pass(f.path, f.role, f.role, ancestor, proj.path);
+      out.push(make(f.path, f.role, ancestor, proj.path));
     }
   }
   return out;

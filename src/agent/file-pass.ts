@@ -5,6 +5,7 @@
  * empty second plan makes it `repaired`. A file that changed under us is re-planned and retried alone,
  * never forced. Returns each file's state, findings and the text Claude Code reads afterwards.
  */
+import type { Stats } from 'node:fs';
 import type { Edit, Plan } from '../core/plan-settings.js';
 import type { Finding, FileState } from '../core/types.js';
 import type { BackupStore } from './backups.js';
@@ -47,7 +48,8 @@ interface Pending {
   plan: Plan;
 }
 
-const inspect = (item: FileItem): Inspection => inspectFile(item.hostPath, { trustedAncestor: item.trustedAncestor, owner: item.owner });
+const inspect = (item: FileItem, folderCache?: Map<string, Stats | null>): Inspection =>
+  inspectFile(item.hostPath, { trustedAncestor: item.trustedAncestor, owner: item.owner, ...(folderCache ? { folderCache } : {}) });
 
 const ioError = (insp: Inspection): FilePassResult => ({
   state: 'error', findings: [{ code: 'io-error', message: insp.error, blocking: true }], edits: [], effectiveText: null, exists: insp.exists, error: insp.error,
@@ -110,8 +112,9 @@ function verdictAfterWrite(p: Pending, res: WriteResult, firstFindings: Finding[
 export async function runBatch(items: readonly FileItem[], deps: BatchDeps): Promise<FilePassResult[]> {
   const results: (FilePassResult | null)[] = new Array(items.length).fill(null);
   let round: { index: number; pending: Pending; firstFindings: Finding[] }[] = [];
+  const folderCache = new Map<string, Stats | null>();
   items.forEach((item, index) => {
-    const insp = inspect(item);
+    const insp = inspect(item, folderCache);
     const pending: Pending = { item, insp, plan: insp.error ? emptyPlan() : item.plan(insp.text) };
     const settled = settleWithoutWrite(pending, deps.mode);
     if (settled) results[index] = settled;

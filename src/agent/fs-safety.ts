@@ -153,7 +153,13 @@ function readText(hostPath: string, follow: boolean, owner: Owner | null, maxByt
 
 export function inspectFile(
   hostPath: string,
-  opts: { trustedAncestor: string; owner: Owner | null; maxBytes?: number },
+  opts: {
+    trustedAncestor: string;
+    owner: Owner | null;
+    maxBytes?: number;
+    /** lstat results of folders shared by the files of one pass (e.g. a project's `.claude`); advisory only, the writer re-checks. */
+    folderCache?: Map<string, fs.Stats | null>;
+  },
 ): Inspection {
   const folders = foldersBetween(opts.trustedAncestor, hostPath);
   if (folders === null) {
@@ -166,7 +172,9 @@ export function inspectFile(
   for (const dir of folders) {
     let st: fs.Stats | null;
     try {
-      st = lstatOrNull(dir);
+      const cached = opts.folderCache?.get(dir);
+      st = cached !== undefined ? cached : lstatOrNull(dir);
+      opts.folderCache?.set(dir, st);
     } catch (e) {
       return { ...absent(), error: describeError('lstat', dir, e) };
     }
@@ -175,6 +183,8 @@ export function inspectFile(
     if (st.isSymbolicLink()) throughSymlink = true;
     else if (!st.isDirectory()) return absent();
   }
+  const fast = O_NOFOLLOW !== 0 ? inspectOpenFirst(hostPath, owner, opts.maxBytes ?? DEFAULT_MAX_BYTES, unsafe) : null;
+  if (fast) return fast;
   let st: fs.Stats | null;
   try {
     st = lstatOrNull(hostPath);
@@ -188,4 +198,42 @@ export function inspectFile(
   const read = readText(hostPath, throughSymlink || st.isSymbolicLink(), owner, opts.maxBytes ?? DEFAULT_MAX_BYTES);
   if ('error' in read) return { exists: true, text: null, unsafe, stat, error: read.error };
   return { exists: true, text: read.text, unsafe, stat };
+}
+
+/**
+ * The common case in fewer system calls (a machine has tens of thousands of settings files): open the file
+ * itself without following a final symlink, and take the lstat facts from fstat of that descriptor.
+ * Returns null when the slow path must decide (the file is a symlink: ELOOP), with identical results
+ * otherwise. Folders on the way were checked by the caller.
+ */
+function inspectOpenFirst(hostPath: string, owner: Owner | null, maxBytes: number, folderFindings: Finding[]): Inspection | null {
+  const unsafe = [...folderFindings];
+  let fd: number;
+  try {
+    fd = fs.openSync(hostPath, C.O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
+  } catch (e) {
+    if (isAbsent(e)) return { exists: false, text: null, unsafe, stat: null };
+    return null; // ELOOP (a symlink), EACCES...: the slow path reports it exactly
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    unsafe.push(...checkFile(st, hostPath, owner));
+    const stat = toFileStat(st);
+    if (!st.isFile() || !readableBy(st, owner)) return { exists: true, text: null, unsafe, stat };
+    // (a non-regular file is reported by checkFile as not-regular, as the slow path does)
+    if (st.size > maxBytes) return { exists: true, text: null, unsafe, stat, error: `${hostPath} is ${st.size} bytes, over the ${maxBytes}-byte limit` };
+    const buf = Buffer.allocUnsafe(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n === buf.length) return null; // grew while we read: the slow path reads to the end
+    }
+    return { exists: true, text: buf.toString('utf8', 0, n), unsafe, stat };
+  } catch (e) {
+    return { exists: true, text: null, unsafe, stat: null, error: describeError('read', hostPath, e) };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

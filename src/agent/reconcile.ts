@@ -5,6 +5,7 @@
  * and local files, then the effect verdict per session from what Claude Code will read afterwards.
  */
 import path from 'node:path';
+import { deepEqual } from '../core/deep-equal.js';
 import { classify, isObject } from '../core/json-text.js';
 import { analyzeManaged, type ManagedFile } from '../core/managed.js';
 import type { Layer } from '../core/model.js';
@@ -231,7 +232,7 @@ function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked
     layers.push(...userLayer);
     const v = evaluateSession(policy, layers);
     const compliant = v.compliant && !fileBlocking(mine);
-    return { path: proj.path, selectedModel: v.selectedModel, compliant, findings: v.findings, env: displayEnv(v.env) };
+    return { path: proj.path, selectedModel: v.selectedModel, compliant, findings: v.findings, ...(deepEqual(v.env, home.env) ? {} : { env: displayEnv(v.env) }) };
   });
   const compliant = home.compliant && projects.every((p) => p.compliant) && !fileBlocking(userFile ? [userFile] : []);
   return {

@@ -20,18 +20,23 @@ export interface FileReport {
   error?: string;
 }
 
+export type EnvView = Record<string, { value: string; source: string } | null>;
+
 export interface SessionReport {
   selectedModel: SelectedModel;
   compliant: boolean;
   findings: Finding[];
-  env: Record<string, { value: string; source: string } | null>;
 }
 
 export interface ProjectReport extends SessionReport {
   path: string;
+  /** Which level wins for each policy env key — present only when it differs from the user's home session. */
+  env?: EnvView;
 }
 
 export interface UserReport extends SessionReport {
+  /** Which level wins for each policy env key in a session in the home folder (values of secrets as fingerprints). */
+  env: EnvView;
   name: string;
   home: string;
   configDir: string;

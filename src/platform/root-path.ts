@@ -15,6 +15,8 @@ export function toHostPath(root: string | null, platform: PlatformName, machineP
     const parts = drive === 'C' ? rest : [drive, ...rest];
     return [base, ...parts].join(hostSep);
   }
+  // Fast path for the common case (called for every file of a machine): an already-clean absolute path.
+  if (hostSep === '/' && machinePath.startsWith('/') && !machinePath.endsWith('/') && !machinePath.includes('//')) return base + machinePath;
   const rest = machinePath.split('/').filter(Boolean);
   return [base, ...rest].join(hostSep);
 }

@@ -43,6 +43,15 @@ const coldRepair = timed('cold-repair', cli('repair'));
 const warmCheck = timed('warm-check', cli('check'));
 const warmRepair = timed('warm-repair (nothing to do)', cli('repair'));
 
+// In one process, as the daemon runs: pass 1 reads everything, later passes reuse unchanged files' texts.
+const { build } = await import('esbuild');
+const { createRequire } = await import('node:module');
+fs.mkdirSync(path.join(repo, '.cache'), { recursive: true });
+const entryOut = path.join(fs.mkdtempSync(path.join(repo, '.cache', 'bench-')), 'in-process.cjs');
+await build({ entryPoints: [path.join(repo, 'bench/in-process-entry.ts')], outfile: entryOut, bundle: true, platform: 'node', format: 'cjs', target: 'node22', mainFields: ['module', 'main'], logLevel: 'error' });
+const inProcess = await createRequire(import.meta.url)(entryOut).passes(root, policyFile, 4);
+fs.rmSync(path.dirname(entryOut), { recursive: true, force: true });
+
 const summary = (r) => {
   let files = null;
   let repaired = null;
@@ -64,11 +73,13 @@ const result = {
   machine: { users, projectsPerUser: projects, settingsFiles: machine.files, drifted: machine.drifted, buildMs: round(buildMs) },
   baseline: { nodeStartup: summary(startup), readAndParseEveryFile: summary(floor) },
   runs: { coldCheck: summary(coldCheck), coldRepair: summary(coldRepair), warmCheck: summary(warmCheck), warmRepair: summary(warmRepair) },
+  daemonPasses: { note: 'full check passes in one long-running process (pass 1 cold, later passes with the inspect cache)', passes: inProcess },
   goals: { coldReconcileMs: 2000, warmReconcileMs: 500 },
 };
 result.verdict = {
   coldRepairWithinGoal: coldRepair.wallMs <= 2000,
   warmCheckWithinGoal: warmCheck.wallMs <= 500,
+  warmDaemonPassWithinGoal: Math.min(...inProcess.slice(1).map((p) => p.ms)) <= 500,
   overheadOverFloorMs: round(warmCheck.wallMs - floor.wallMs),
   repairedAsExpected: result.runs.coldRepair.repaired !== null && result.runs.warmRepair.repaired === 0 && coldRepair.exit === 0 && warmCheck.exit === 0,
 };

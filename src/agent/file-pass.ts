@@ -10,6 +10,7 @@ import type { Edit, Plan } from '../core/plan-settings.js';
 import type { Finding, FileState } from '../core/types.js';
 import type { BackupStore } from './backups.js';
 import { inspectFile, type Inspection, type Owner } from './fs-safety.js';
+import type { InspectCache } from './inspect-cache.js';
 import { writeFilesSafely, type WriteDeps, type WriteRequest, type WriteResult } from './safe-write.js';
 
 export type Mode = 'check' | 'repair' | 'dry-run';
@@ -21,6 +22,8 @@ export interface FileItem {
   owner: Owner | null;
   createMode: number;
   plan: (text: string | null) => Plan;
+  /** When set, plans may be memoised by (policy, role, text): `plan` must be pure in exactly those. */
+  planKey?: { policy: unknown; role: string };
 }
 
 export interface FilePassResult {
@@ -38,6 +41,8 @@ export interface BatchDeps {
   mode: Mode;
   backups: BackupStore | null;
   writeDeps: WriteDeps;
+  /** Long-running agents keep texts and plans between passes (see inspect-cache.ts). */
+  cache?: InspectCache;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -48,8 +53,8 @@ interface Pending {
   plan: Plan;
 }
 
-const inspect = (item: FileItem, folderCache?: Map<string, Stats | null>): Inspection =>
-  inspectFile(item.hostPath, { trustedAncestor: item.trustedAncestor, owner: item.owner, ...(folderCache ? { folderCache } : {}) });
+const inspect = (item: FileItem, folderCache?: Map<string, Stats | null>, textCache?: InspectCache): Inspection =>
+  inspectFile(item.hostPath, { trustedAncestor: item.trustedAncestor, owner: item.owner, ...(folderCache ? { folderCache } : {}), ...(textCache ? { textCache } : {}) });
 
 const ioError = (insp: Inspection): FilePassResult => ({
   state: 'error', findings: [{ code: 'io-error', message: insp.error, blocking: true }], edits: [], effectiveText: null, exists: insp.exists, error: insp.error,
@@ -114,8 +119,9 @@ export async function runBatch(items: readonly FileItem[], deps: BatchDeps): Pro
   let round: { index: number; pending: Pending; firstFindings: Finding[] }[] = [];
   const folderCache = new Map<string, Stats | null>();
   items.forEach((item, index) => {
-    const insp = inspect(item, folderCache);
-    const pending: Pending = { item, insp, plan: insp.error ? emptyPlan() : item.plan(insp.text) };
+    const insp = inspect(item, folderCache, deps.cache);
+    const plan = insp.error ? emptyPlan() : deps.cache && item.planKey ? deps.cache.plan(item.planKey.policy, item.planKey.role, insp.text, () => item.plan(insp.text)) : item.plan(insp.text);
+    const pending: Pending = { item, insp, plan };
     const settled = settleWithoutWrite(pending, deps.mode);
     if (settled) results[index] = settled;
     else round.push({ index, pending, firstFindings: pending.plan.findings });

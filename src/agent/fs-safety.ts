@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CcfleetError } from '../core/errors.js';
 import type { Finding } from '../core/types.js';
+import type { TextCache } from './inspect-cache.js';
 
 export type Owner = { uid: number; gid: number };
 
@@ -159,6 +160,8 @@ export function inspectFile(
     maxBytes?: number;
     /** lstat results of folders shared by the files of one pass (e.g. a project's `.claude`); advisory only, the writer re-checks. */
     folderCache?: Map<string, fs.Stats | null>;
+    /** Texts remembered by identity (long-running agents): an unchanged plain file is not re-read. */
+    textCache?: TextCache;
   },
 ): Inspection {
   const folders = foldersBetween(opts.trustedAncestor, hostPath);
@@ -183,7 +186,12 @@ export function inspectFile(
     if (st.isSymbolicLink()) throughSymlink = true;
     else if (!st.isDirectory()) return absent();
   }
-  const fast = O_NOFOLLOW !== 0 ? inspectOpenFirst(hostPath, owner, opts.maxBytes ?? DEFAULT_MAX_BYTES, unsafe) : null;
+  if (opts.textCache) {
+    const st = fs.lstatSync(hostPath, { throwIfNoEntry: false });
+    const text = st && st.isFile() ? opts.textCache.get(hostPath, st) : undefined;
+    if (st && text !== undefined) return { exists: true, text, unsafe: [...unsafe, ...checkFile(st, hostPath, owner)], stat: toFileStat(st) };
+  }
+  const fast = O_NOFOLLOW !== 0 ? inspectOpenFirst(hostPath, owner, opts.maxBytes ?? DEFAULT_MAX_BYTES, unsafe, opts.textCache) : null;
   if (fast) return fast;
   let st: fs.Stats | null;
   try {
@@ -206,7 +214,7 @@ export function inspectFile(
  * Returns null when the slow path must decide (the file is a symlink: ELOOP), with identical results
  * otherwise. Folders on the way were checked by the caller.
  */
-function inspectOpenFirst(hostPath: string, owner: Owner | null, maxBytes: number, folderFindings: Finding[]): Inspection | null {
+function inspectOpenFirst(hostPath: string, owner: Owner | null, maxBytes: number, folderFindings: Finding[], textCache?: TextCache): Inspection | null {
   const unsafe = [...folderFindings];
   let fd: number;
   try {
@@ -230,7 +238,9 @@ function inspectOpenFirst(hostPath: string, owner: Owner | null, maxBytes: numbe
       n += got;
       if (n === buf.length) return null; // grew while we read: the slow path reads to the end
     }
-    return { exists: true, text: buf.toString('utf8', 0, n), unsafe, stat };
+    const text = buf.toString('utf8', 0, n);
+    textCache?.put(hostPath, st, text);
+    return { exists: true, text, unsafe, stat };
   } catch (e) {
     return { exists: true, text: null, unsafe, stat: null, error: describeError('read', hostPath, e) };
   } finally {

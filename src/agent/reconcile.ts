@@ -20,6 +20,7 @@ import type { FsView, HostFacts, Platform } from '../platform/types.js';
 import type { BackupStore } from './backups.js';
 import { runBatch, type BatchDeps, type FileItem, type Mode } from './file-pass.js';
 import type { Owner } from './fs-safety.js';
+import type { InspectCache } from './inspect-cache.js';
 import type { FileReport, MachineReport, ProjectReport, UserReport } from './report-types.js';
 import type { WriteDeps } from './safe-write.js';
 import { displayEnv } from './display.js';
@@ -33,6 +34,8 @@ export interface ReconcileDeps {
   writeDeps: WriteDeps;
   /** The uid we run as (undefined on Windows); root writes user files through a uid-dropped child. */
   uid: number | undefined;
+  /** Kept by long-running agents between passes; absent for one-shot commands. */
+  cache?: InspectCache;
 }
 
 export interface ReconcileRequest {
@@ -60,7 +63,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   // System folders above the managed dir are trusted; the nearest existing one anchors the symlink checks
   // (a fresh macOS image may lack /Library/Application Support/ClaudeCode's parent chain under --root).
   const managedAncestor = host(nearestExisting(deps, deps.platform.path.dirname(d.managed.dir)));
-  const batch: BatchDeps = { mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps };
+  const batch: BatchDeps = { mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps, ...(deps.cache ? { cache: deps.cache } : {}) };
   const [ours] = await runBatch(
     [{ machinePath: d.managed.ours, hostPath: host(d.managed.ours), trustedAncestor: managedAncestor, owner: rootOwner, createMode: 0o644, plan: (t) => planDropin(policy, t) }],
     batch,
@@ -196,7 +199,7 @@ function userItems(du: DiscoveredUser, policy: Policy, owner: Owner | null, deps
   const P = deps.platform.path;
   const homeAncestor = isUnder(P, du.configDir, du.user.home) ? du.user.home : P.dirname(du.configDir);
   const make = (path: string, role: UserItem['meta']['role'], ancestor: string, project?: string): UserItem => ({
-    item: { machinePath: path, hostPath: host(path), trustedAncestor: host(ancestor), owner, createMode: 0o644, plan: (t) => planSettings(policy, { role }, t) },
+    item: { machinePath: path, hostPath: host(path), trustedAncestor: host(ancestor), owner, createMode: 0o644, plan: (t) => planSettings(policy, { role }, t), planKey: { policy, role } },
     meta: { path, role, ...(project ? { project } : {}) },
   });
   const out: UserItem[] = [make(du.settingsPath, 'user', homeAncestor)];

@@ -4,8 +4,10 @@
  * file's content before the first change of each repair; `ccfleet restore` reads them back.
  *
  * Layout: `<dir>/<sha256(machine path), 32 hex>/<id>.bak` (the exact text) + `<id>.json` (the entry),
- * id = `<sequence, 6+ digits>-<first 12 hex of the content's sha256>`. The content is written before the
- * entry, both atomically, so an entry always has its content, even after a crash. Per file at most
+ * id = `<sequence, 6+ digits>-<first 12 hex of the content's sha256>`. Contents are durable before any
+ * entry is written, so an entry always has its content, even after a crash (a crash while writing can
+ * leave an empty or partial file: an entry that does not parse is skipped, a content without its entry
+ * is never read, and the next save with that id replaces it). Per file at most
  * `keepPerFile` entries (default 10, at least 2) are kept: the oldest — the file before ccfleet first
  * changed it — always, plus the newest ones. Saving content (and mode/owner) identical to the newest entry
  * returns that entry. `saveMany` saves a whole repair's backups with one round of batched fsyncs.
@@ -14,7 +16,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CcfleetError } from '../core/errors.js';
-import { ensurePrivateDir, writePrivateFilesAtomic, type PrivateFile } from './private-file.js';
+import { ensurePrivateDir, writeNewPrivateFiles, type PrivateFile } from './private-file.js';
 
 export interface BackupEntry {
   id: string;
@@ -68,7 +70,7 @@ export class BackupStore {
   /**
    * Saves several files' content at once; one entry per item, in order (an item identical to its file's
    * newest entry — also one saved earlier in the same call — returns that entry). Every backup is durable
-   * when this returns; the fsyncs are batched (see writePrivateFilesAtomic: all contents, then all entries).
+   * when this returns; the fsyncs are batched (writeNewPrivateFiles: all contents durable, then all entries).
    * Throws WRITE_REFUSED / WRITE_FAILED; entries completed before a failure stay valid.
    */
   saveMany(items: readonly { machinePath: string; text: string; meta: BackupMeta }[]): BackupEntry[] {
@@ -106,7 +108,7 @@ export class BackupStore {
     if (entries.length === 0) return out;
     const created = ensurePrivateDir(this.dir);
     for (const machinePath of grown) created.push(...ensurePrivateDir(this.folderOf(machinePath)));
-    writePrivateFilesAtomic([contents, entries], [...new Set(created)]);
+    writeNewPrivateFiles([contents, entries], [...new Set(created)]);
     for (const machinePath of grown) this.prune(this.folderOf(machinePath), histories.get(machinePath)!);
     return out;
   }

@@ -4,10 +4,11 @@
  * symlink, not a folder, or owned by another uid is refused (WRITE_REFUSED) — the state dir is never a
  * place someone else controls. A file is written to a temp name beside it (O_EXCL|O_NOFOLLOW), fsynced,
  * renamed over the target and the folder fsynced; on failure no temp file is left (WRITE_FAILED).
- * `writePrivateFilesAtomic(stages)` does the same for many files with the fsyncs batched: every temp
- * file is written, then each is fsynced, then they are renamed stage by stage, each stage followed by
- * one fsync per folder — so a file of a later stage never exists without every earlier stage's files
- * (e.g. a backup entry without its content), even after a crash, and every file is durable on return.
+ * `writeNewPrivateFiles(stages)` writes many files that are new (never replacing content someone still
+ * needs) with the fsyncs batched, stage by stage: each file is written to a temp name and renamed, then
+ * every file of the stage is fsynced, then every folder touched once. A stage starts only once the
+ * previous one is durable, so a file of a later stage never exists without the earlier stages' files
+ * (e.g. a backup entry without its content), even after a crash; everything is durable on return.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -56,47 +57,57 @@ export function ensurePrivateDir(dir: string): string[] {
 }
 
 export function writePrivateFileAtomic(file: string, data: string | Buffer): void {
-  writePrivateFilesAtomic([[{ file, data }]]);
+  let tmp: string | null = null;
+  try {
+    tmp = writeTemp(file, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncPath(tmp);
+    fs.renameSync(tmp, file);
+    tmp = null;
+    fsyncDir(path.dirname(file));
+  } catch (e) {
+    throw new CcfleetError('WRITE_FAILED', `cannot write ${file}: ${errorCode(e)}`, { cause: e, retryable: true });
+  } finally {
+    if (tmp !== null) fs.rmSync(tmp, { force: true });
+  }
 }
 
-/** `extraFolders`: folders to fsync with the first stage too (e.g. parents of folders just created). */
-export function writePrivateFilesAtomic(stages: readonly (readonly PrivateFile[])[], extraFolders: readonly string[] = []): void {
-  const temps: { tmp: string; file: string; stage: number }[] = [];
+/**
+ * `extraFolders`: folders to fsync with the first stage too (e.g. parents of folders just created).
+ * Only for files nobody reads before the call returns, or whose reader tells a torn file by its content
+ * (backup entries: unparseable → skipped; contents: sha256-checked): until its stage is fsynced, a crash
+ * can leave a file of that stage empty or partial under its final name.
+ */
+export function writeNewPrivateFiles(stages: readonly (readonly PrivateFile[])[], extraFolders: readonly string[] = []): void {
   let current = '';
+  let tmp: string | null = null;
   try {
-    stages.forEach((files, stage) => {
+    const folders = new Set(extraFolders);
+    for (const files of stages) {
       for (const { file, data } of files) {
         current = file;
-        temps.push({ tmp: writeTemp(file, typeof data === 'string' ? Buffer.from(data, 'utf8') : data), file, stage });
+        tmp = writeTemp(file, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+        fs.renameSync(tmp, file);
+        tmp = null;
+        folders.add(path.dirname(file));
       }
-    });
-    for (const t of temps) {
-      current = t.file;
-      fsyncPath(t.tmp);
-    }
-    const folders = new Set(extraFolders);
-    stages.forEach((_, stage) => {
-      for (const t of temps) {
-        if (t.stage !== stage) continue;
-        current = t.file;
-        fs.renameSync(t.tmp, t.file);
-        t.tmp = '';
-        folders.add(path.dirname(t.file));
+      for (const { file } of files) {
+        current = file;
+        fsyncPath(file);
       }
       for (const dir of folders) {
         current = dir;
         fsyncDir(dir);
       }
       folders.clear();
-    });
+    }
   } catch (e) {
     throw new CcfleetError('WRITE_FAILED', `cannot write ${current}: ${errorCode(e)}`, { cause: e, retryable: true });
   } finally {
-    for (const t of temps) if (t.tmp) fs.rmSync(t.tmp, { force: true });
+    if (tmp !== null) fs.rmSync(tmp, { force: true });
   }
 }
 
-/** Writes `data` to a new temp file beside `file` (0600, not fsynced yet); returns its path. */
+/** Writes `data` to a new temp file beside `file` (0600, not fsynced); returns its path. */
 function writeTemp(file: string, data: Buffer): string {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let fd: number | null = fs.openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
@@ -116,7 +127,7 @@ function writeTemp(file: string, data: Buffer): string {
   }
 }
 
-/** Reopens our own temp file (no-follow; read-write, as Windows needs to flush) and fsyncs it. */
+/** Reopens a file we just wrote (no-follow; read-write, as Windows needs to flush) and fsyncs it. */
 function fsyncPath(p: string): void {
   const fd = fs.openSync(p, C.O_RDWR | O_NOFOLLOW);
   try {

@@ -44,9 +44,11 @@ export function loadAgentConfig(file: string, required: boolean): AgentConfig {
   if (r.success) return r.data;
   const tree = parseTree(body, [], { allowTrailingComma: true });
   const issue = r.error.issues[0]!;
-  const p = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x));
+  // An unknown key is reported at the key itself, named as a field ("polcy: unknown key").
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const p = [...issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x)), ...(unknown !== undefined ? [unknown] : [])];
   const node = tree ? findNodeAtLocation(tree, p) ?? tree : undefined;
-  const at = lineCol(body, node?.offset ?? 0);
-  const extra = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-  throw new CcfleetError('CONFIG_INVALID', `${file}:${at.line}:${at.column}: ${p.join('.') || '(top level)'}: ${issue.message}${extra}`);
+  const at = lineCol(body, (unknown !== undefined ? node?.parent?.offset : undefined) ?? node?.offset ?? 0);
+  const message = unknown !== undefined ? `unknown key${issue.code === 'unrecognized_keys' && issue.keys.length > 1 ? ` (also: ${issue.keys.slice(1).join(', ')})` : ''}` : issue.message;
+  throw new CcfleetError('CONFIG_INVALID', `${file}:${at.line}:${at.column}: ${p.join('.') || '(top level)'}: ${message}`);
 }

@@ -1,6 +1,7 @@
 /**
- * Command-line parsing: `ccfleet <command> [options]`. Unknown options, missing values and bad values
- * are usage errors (code USAGE, exit 2) before anything is read or written.
+ * Command-line parsing: `ccfleet <command> [options]`. Unknown commands, unknown options, missing values,
+ * bad values and stray arguments are usage errors (code USAGE, exit 2) before anything is read or
+ * written — also when --help is given, so a typo never looks like success.
  */
 import { parseArgs } from 'node:util';
 import { CcfleetError } from '../core/errors.js';
@@ -37,6 +38,12 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** The commands this build knows; `help` prints the overview. */
+export const COMMANDS = ['check', 'repair', 'status', 'policy', 'restore', 'version', 'help'] as const;
+
+/** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
+const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
+
 /** Extra options per command (beyond the common ones). */
 const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
   restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
@@ -46,6 +53,10 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   const [command = 'help', ...tail] = argv;
   if (command === '--version' || command === '-v') return { command: 'version', rest: [], opts: emptyOpts(), extra: {} };
   if (command === '--help' || command === '-h') return { command: 'help', rest: [], opts: emptyOpts(), extra: {} };
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    const what = command.startsWith('-') ? `expected a command before the option "${command}"` : `unknown command "${command}"`;
+    throw new CcfleetError('USAGE', `${what} (see ccfleet --help)`);
+  }
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
@@ -53,7 +64,10 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
     values = r.values as Record<string, unknown>;
     positionals = r.positionals;
   } catch (e) {
-    throw new CcfleetError('USAGE', `${(e as Error).message.split('\n')[0]} (see ccfleet ${command} --help)`);
+    throw new CcfleetError('USAGE', `${argError(e)} (see ccfleet ${command} --help)`);
+  }
+  if (positionals.length > 0 && !POSITIONAL_COMMANDS.has(command) && !values.help) {
+    throw new CcfleetError('USAGE', `unexpected argument "${positionals[0]}" (see ccfleet ${command} --help)`);
   }
   const platform = values.platform as string | undefined;
   if (platform !== undefined && !PLATFORM_NAMES.includes(platform as PlatformName)) {
@@ -79,6 +93,23 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   const extra: Parsed['extra'] = {};
   for (const k of Object.keys(perCommand[command] ?? {})) extra[k] = values[k] as string | boolean | string[] | undefined;
   return { command, rest: positionals, opts, extra };
+}
+
+/** Node's parseArgs messages, in our words (one short line, the option named). */
+function argError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const msg = (err.message ?? String(e)).split('\n')[0]!;
+  const opt = /'(-[^' ]+)/.exec(msg)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${opt ?? msg}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/argument missing/.test(msg)) return `option ${opt ?? ''} needs a value`;
+      if (/does not take an argument/.test(msg)) return `option ${opt ?? ''} does not take a value`;
+      return msg.replace(/\.\s.*$/, '');
+    default:
+      return msg.replace(/\.\s.*$/, '');
+  }
 }
 
 const emptyOpts = (): CommonOptions => ({ users: [], json: false, dryRun: false, help: false });

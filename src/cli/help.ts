@@ -4,7 +4,7 @@ export const COMMON_HELP = `Options:
   --config <file>          agent configuration (default: the platform's path, under --root when given)
   --root <dir>             treat <dir> as the filesystem root (tests, offline images)
   --platform <os>          linux | darwin | windows | wsl (default: detected)
-  --user <name>            limit to one user (repeatable)
+  --user <name>            limit to one user (repeatable; a name that is not a user here is an error)
   --state-dir <dir>        override the state folder (backups, cache)
   --json                   one JSON document on stdout; logs go to stderr`;
 
@@ -17,7 +17,7 @@ Commands:
   check          evaluate this machine against the policy; change nothing     (0 compliant, 1 not, 2 error)
   repair         make this machine compliant; --dry-run shows what would change (0 compliant after, 1 not, 2 error)
   status         per user and project: which files, which values win, which model is selected
-  policy lint    warnings a gateway admin needs about a policy file
+  policy lint    what a gateway admin should fix in a policy file               (0 clean, 1 findings, 2 invalid)
   restore        put back files as they were before ccfleet changed them
   version        print the version (also --version)
 
@@ -25,7 +25,19 @@ Run 'ccfleet <command> --help' for the options of a command.`,
   check: `Usage: ccfleet check [options]\n\nEvaluate the machine; change nothing. Exit 0 compliant, 1 not compliant, 2 usage/config/policy error.\n\n${COMMON_HELP}`,
   repair: `Usage: ccfleet repair [--dry-run] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing (exits as check would)\n\n${COMMON_HELP}`,
   status: `Usage: ccfleet status [options]\n\nHuman view: per user and project, which files are read, which values win, which model is selected.\n\n${COMMON_HELP}`,
-  policy: `Usage: ccfleet policy lint <file> [--json]\n\nValidate a policy and print warnings with stable codes. Exit 0 clean, 1 warnings, 2 invalid policy.`,
-  restore: `Usage: ccfleet restore [--path <file>]... [--latest] [--list] [--dry-run] [options]\n\nPut files back from ccfleet's backups (the original before ccfleet first changed each file; --latest undoes only\nthe last change). --list shows the backups. Without --path every backed-up file is restored.\n\n${COMMON_HELP}`,
-  version: 'Usage: ccfleet version',
+  policy: `Usage: ccfleet policy lint <file> [--json]
+
+Validate a policy and list what a gateway admin should fix, each finding with a stable code and a severity:
+"error" (the policy cannot work as written) or "warning" (it works, with a known trap).
+
+Exit codes (as linters do, any finding fails the step):
+  0  valid, no findings
+  1  valid, with at least one finding (errors or warnings)
+  2  not a valid policy (unreadable, not JSONC, or against the schema), or a usage error
+
+  --json                   one JSON document on stdout: { file, policy, valid, counts: { errors, warnings }, warnings: [...] },
+                           or { file, valid: false, error: { code, message } } for an invalid policy`,
+  restore: `Usage: ccfleet restore [--path <file>]... [--latest] [--list] [--dry-run] [options]\n\nPut files back from ccfleet's backups (the original before ccfleet first changed each file; --latest undoes only\nthe last change). --list shows the backups. Without --path every backed-up file is restored.\nExit 0 done (or nothing to do), 1 a file could not be written, 2 error (BACKUP_NOT_FOUND: no backup of a --path).\n  --path <file>            a file to restore, as --list shows it (repeatable)\n  --latest                 the state before ccfleet's last change instead of the original\n  --list                   list the backups (with --path: of those files)\n  --dry-run                say what would be restored, write nothing\n\n${COMMON_HELP}`,
+  version: 'Usage: ccfleet version   (or ccfleet --version)\n\nPrint the version.',
+  help: 'Usage: ccfleet help [<command>]\n\nPrint the overview, or the options of one command.',
 };

@@ -1,8 +1,10 @@
 /**
  * The CLI entry point: the only place that writes to stdout/stderr for a command and sets the exit code.
- * Errors become one line `ccfleet: <CODE>: <message>` on stderr and exit 2 (or the error's own code).
+ * Errors become one line `ccfleet: <CODE>: <message>` on stderr and exit 2 (or the error's own code); an
+ * unexpected exception is INTERNAL, with its stack on the following lines only when CCFLEET_DEBUG is set.
  */
 import { CcfleetError, isCcfleetError } from '../core/errors.js';
+import { errorLine } from './error-line.js';
 import { run } from './run.js';
 import type { CommandResult } from './commands/result.js';
 
@@ -11,8 +13,9 @@ async function main(): Promise<void> {
   try {
     result = await run(process.argv.slice(2));
   } catch (e) {
-    const err = isCcfleetError(e) ? e : new CcfleetError('INTERNAL', (e as Error)?.stack ?? String(e));
-    process.stderr.write(`ccfleet: ${err.code}: ${err.message}\n`);
+    const err = isCcfleetError(e) ? e : new CcfleetError('INTERNAL', `${(e as Error)?.message ?? String(e)} (a bug: set CCFLEET_DEBUG=1 for the stack)`);
+    process.stderr.write(errorLine(err));
+    if (!isCcfleetError(e) && process.env.CCFLEET_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
     process.exitCode = err.exitCode;
     return;
   }

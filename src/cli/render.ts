@@ -3,44 +3,73 @@ import type { MachineReport } from '../agent/report-types.js';
 import type { Finding } from '../core/types.js';
 import { table } from './table.js';
 
-const what = (fs: Finding[]) =>
-  fs.filter((f) => f.code !== 'model-allowed').map((f) => (f.key ? `${f.code} ${f.key}` : f.code)).join(', ') || '-';
+/**
+ * Findings in a few words: one code with many keys collapses to `code ×N`; a managed conflict our drop-in
+ * wins is marked as such (it is reported, not a failure).
+ */
+const what = (fs: Finding[]): string => {
+  const groups = new Map<string, string[]>();
+  for (const f of fs) {
+    if (f.code === 'model-allowed') continue;
+    const label = f.code === 'managed-conflict' && f.blocking === false ? 'managed-conflict (ours wins)' : f.code;
+    const keys = groups.get(label) ?? [];
+    if (!keys.includes(f.key ?? '')) groups.set(label, [...keys, f.key ?? '']);
+  }
+  const parts = [...groups].map(([label, keys]) => (keys.length > 2 ? `${label} ×${keys.length}` : keys.map((k) => (k ? `${label} ${k}` : label)).join(', ')));
+  return parts.join(', ') || '-';
+};
+
+/** A file that carries a blocking finding is not shown as fine, whatever its state word says. */
+const stateOf = (f: { state: string; compliant: boolean }) => (f.state === 'compliant' && !f.compliant ? 'NOT OK' : f.state);
 
 const model = (m: { requested: string | null; resolved: string | null; source: string }) =>
   `${m.resolved ?? '?'}${m.requested && m.requested !== m.resolved ? ` (${m.requested})` : ''} ← ${m.source}`;
 
-export function renderCheck(r: MachineReport): string {
+/**
+ * The table of check / repair / repair --dry-run. For a dry run, `compliantNow` is the verdict of the
+ * machine as it is (the report itself is what repair would leave).
+ */
+export function renderCheck(r: MachineReport, compliantNow?: boolean): string {
   const rows: string[][] = [];
   for (const f of r.files) {
     if (f.scope !== 'managed') continue;
-    rows.push(['(machine)', f.path, f.state, what(f.findings), '']);
+    rows.push(['(machine)', f.path, stateOf(f), what(f.findings), '']);
   }
   for (const u of r.users) {
     const mine = r.files.filter((f) => f.user === u.name);
-    mine.forEach((f, i) => rows.push([i === 0 ? u.name : '', f.path, f.state, what(f.findings), i === 0 ? model(u.selectedModel) : '']));
+    mine.forEach((f, i) => rows.push([i === 0 ? u.name : '', f.path, stateOf(f), what(f.findings), i === 0 ? model(u.selectedModel) : '']));
     for (const p of u.projects) {
       if (!p.compliant || p.selectedModel.resolved !== u.selectedModel.resolved) rows.push(['', `${p.path} (session)`, p.compliant ? 'ok' : 'NOT OK', what(p.findings.filter((f) => f.blocking)), model(p.selectedModel)]);
     }
     if (!u.compliant && u.findings.some((f) => f.blocking)) rows.push(['', '~ (session)', 'NOT OK', what(u.findings.filter((f) => f.blocking)), '']);
   }
-  const verdict = r.compliant ? 'COMPLIANT' : 'NOT COMPLIANT';
+  const word = (c: boolean) => (c ? 'COMPLIANT' : 'NOT COMPLIANT');
+  const verdict =
+    r.mode !== 'dry-run' || compliantNow === undefined ? word(r.compliant)
+    : compliantNow ? 'COMPLIANT (nothing to repair)'
+    : `NOT COMPLIANT now; repair would leave it ${word(r.compliant)}`;
   const s = r.summary;
   const head = `${verdict} — policy ${r.policy.id} v${r.policy.version} (${r.mode}${r.mode === 'dry-run' ? ', nothing written' : ''}) on ${r.platform}: ${s.users} user(s), ${s.files} file(s), ${s.repaired} ${r.mode === 'dry-run' ? 'to repair' : 'repaired'}, ${s.unsafe} unsafe, ${s.unparseable} unparseable, ${s.errors} error(s)`;
-  const machine = r.managed.findings.filter((f) => f.blocking).map((f) => `machine: ${f.code} ${f.key ?? ''} ${f.message ?? ''}`.trimEnd());
+  const machine = [
+    ...r.managed.findings.filter((f) => f.blocking).map((f) => `machine: ${f.code} ${f.key ?? ''} ${f.message ?? ''}`),
+    ...r.files
+      .filter((f) => f.scope === 'managed' && f.role !== 'ccfleet-dropin')
+      .flatMap((f) => f.findings.filter((x) => x.blocking).map((x) => `machine: ${f.path}: ${x.code} ${x.key ?? ''} ${x.message ?? ''}`)),
+  ].map((l) => l.replace(/\s+/g, ' ').trimEnd());
   return [head, ...machine, '', table(['USER', 'FILE', 'STATE', 'WHAT IS WRONG', 'SELECTED MODEL'], rows)].join('\n') + '\n';
 }
 
 export function renderStatus(r: MachineReport): string {
   const out: string[] = [`policy ${r.policy.id} v${r.policy.version} on ${r.platform} — ${r.compliant ? 'compliant' : 'NOT compliant'}`];
   out.push(`managed tier (${r.managed.dir}): ${r.managed.compliant ? 'as the policy wants' : 'NOT as the policy wants'}`);
-  for (const f of r.files.filter((x) => x.scope === 'managed')) out.push(`  ${f.path}  [${f.state}] ${what(f.findings)}`);
+  for (const f of r.files.filter((x) => x.scope === 'managed')) out.push(`  ${f.path}  [${stateOf(f)}] ${what(f.findings)}`);
   for (const u of r.users) {
     out.push('', `user ${u.name} — ${u.compliant ? 'compliant' : 'NOT compliant'} (home ${u.home}, config ${u.configDir})`);
-    for (const f of r.files.filter((x) => x.user === u.name)) out.push(`  file ${f.path}  [${f.scope}, ${f.state}] ${what(f.findings)}`);
+    for (const f of r.files.filter((x) => x.user === u.name)) out.push(`  file ${f.path}  [${f.scope}, ${stateOf(f)}] ${what(f.findings)}`);
     const sessions = [{ where: `${u.home} (no project settings)`, s: u }, ...u.projects.map((p) => ({ where: p.path, s: p }))];
     for (const { where, s } of sessions) {
       out.push(`  session in ${where}: model ${model(s.selectedModel)}${s.compliant ? '' : '  NOT OK: ' + what(s.findings.filter((f) => f.blocking))}`);
-      for (const [k, v] of Object.entries(s.env)) out.push(`      ${k} = ${v ? `${v.value}  ← ${v.source}` : '(unset)'}`);
+      for (const [k, v] of Object.entries(s.env ?? u.env)) out.push(`      ${k} = ${v ? `${v.value}  ← ${v.source}` : '(unset)'}`);
     }
   }
   return out.join('\n') + '\n';

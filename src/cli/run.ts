@@ -2,6 +2,7 @@
 import { CcfleetError } from '../core/errors.js';
 import { parseCommandLine } from './args.js';
 import { HELP } from './help.js';
+import { guardForeignPlatform } from './platform-guard.js';
 import { VERSION } from './version.js';
 import { reconcileCommand } from './commands/reconcile-cmd.js';
 import { policyCommand } from './commands/policy-cmd.js';
@@ -15,7 +16,13 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
     return { exitCode: r.exitCode, stdout: r.output + '\n' };
   }
   const p = parseCommandLine(argv);
-  if (p.opts.help || p.command === 'help') return { exitCode: 0, stdout: (HELP[p.command] ?? HELP.main) + '\n' };
+  if (p.opts.help) return { exitCode: 0, stdout: (HELP[p.command] ?? HELP.main) + '\n' };
+  if (p.command === 'help') {
+    const [topic, ...more] = p.rest;
+    if (more.length > 0 || (topic !== undefined && HELP[topic] === undefined)) throw new CcfleetError('USAGE', `no help on "${p.rest.join(' ')}" (see ccfleet --help)`);
+    return { exitCode: 0, stdout: HELP[topic ?? 'main'] + '\n' };
+  }
+  if (p.command !== 'policy' && p.command !== 'version') guardForeignPlatform(p.opts);
   switch (p.command) {
     case 'version':
       return { exitCode: 0, stdout: `ccfleet ${VERSION}\n` };

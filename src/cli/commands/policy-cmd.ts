@@ -1,20 +1,43 @@
-/** `ccfleet policy lint <file>`: validate a policy and print what a gateway admin should fix. */
-import { CcfleetError } from '../../core/errors.js';
+/**
+ * `ccfleet policy lint <file>`: validate a policy and print what a gateway admin should fix.
+ * Exit 0: valid, no findings. Exit 1: valid, with at least one finding (error or warning — as linters
+ * do, so a CI step fails until the policy is clean). Exit 2: not a valid policy (or bad usage).
+ * `--json`: one document on stdout, also for an invalid policy (with the error's code and message).
+ */
+import { CcfleetError, isCcfleetError } from '../../core/errors.js';
 import { lintPolicy } from '../../core/lint.js';
 import { loadPolicy } from '../../agent/policy-source.js';
 import type { CommonOptions } from '../args.js';
+import { errorLine } from '../error-line.js';
 import { table } from '../table.js';
 import type { CommandResult } from './result.js';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export async function policyCommand(rest: string[], opts: CommonOptions): Promise<CommandResult> {
   const [sub, file, ...more] = rest;
-  if (sub !== 'lint') throw new CcfleetError('USAGE', `unknown policy subcommand "${sub ?? ''}" (try: ccfleet policy lint <file>)`);
+  if (sub !== 'lint') throw new CcfleetError('USAGE', sub === undefined ? 'usage: ccfleet policy lint <file>' : `unknown policy subcommand "${sub}" (try: ccfleet policy lint <file>)`);
   if (!file || more.length) throw new CcfleetError('USAGE', 'usage: ccfleet policy lint <file>');
-  const policy = await loadPolicy(file);
-  const warnings = lintPolicy(policy);
-  const exitCode = warnings.length === 0 ? 0 : 1;
-  if (opts.json) return { exitCode, stdout: JSON.stringify({ policy: { id: policy.id, version: policy.version }, valid: true, warnings }, null, 2) + '\n' };
-  if (warnings.length === 0) return { exitCode, stdout: `${file}: policy ${policy.id} v${policy.version} is valid; no warnings\n` };
-  const rows = warnings.map((w) => [w.severity, w.code, w.field ?? '', w.message]);
-  return { exitCode, stdout: `${file}: policy ${policy.id} v${policy.version} is valid; ${warnings.length} warning(s)\n\n${table(['SEVERITY', 'CODE', 'FIELD', 'MESSAGE'], rows)}\n` };
+  let policy;
+  try {
+    policy = await loadPolicy(file);
+  } catch (e) {
+    if (!opts.json || !isCcfleetError(e)) throw e;
+    const doc = { file, valid: false, error: { code: e.code, message: e.message } };
+    return { exitCode: e.exitCode, stdout: JSON.stringify(doc, null, 2) + '\n', stderr: errorLine(e) };
+  }
+  const findings = lintPolicy(policy);
+  const errors = findings.filter((w) => w.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const exitCode = findings.length === 0 ? 0 : 1;
+  if (opts.json) {
+    // `warnings` keeps its first meaning (every finding, errors included); `counts` tells them apart.
+    const doc = { file, policy: { id: policy.id, version: policy.version }, valid: true, counts: { errors, warnings }, warnings: findings };
+    return { exitCode, stdout: JSON.stringify(doc, null, 2) + '\n' };
+  }
+  const counts = findings.length === 0 ? 'valid, no findings' : `valid, with ${plural(errors, 'error')} and ${plural(warnings, 'warning')}`;
+  const head = `${file}: policy ${policy.id} v${policy.version} — ${counts}`;
+  if (findings.length === 0) return { exitCode, stdout: head + '\n' };
+  const rows = findings.map((w) => [w.severity, w.code, w.field ?? '', w.message]);
+  return { exitCode, stdout: `${head}\n\n${table(['SEVERITY', 'CODE', 'FIELD', 'MESSAGE'], rows)}\n` };
 }

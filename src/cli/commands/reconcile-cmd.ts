@@ -1,13 +1,21 @@
-/** `check`, `repair [--dry-run]` and `status`: the same reconcile, different output and exit codes. */
+/**
+ * `check`, `repair [--dry-run]` and `status`: the same reconcile, different output and exit codes.
+ * A `--user` that names nobody on this machine is a usage error (exit 2, nothing written): a typo must
+ * not read as "compliant". JSON output goes through redactReport (no secret value leaves the process).
+ */
 import { reconcile } from '../../agent/reconcile.js';
+import type { MachineReport } from '../../agent/report-types.js';
+import { CcfleetError } from '../../core/errors.js';
 import type { CommonOptions } from '../args.js';
-import { baseContext, resolvePolicy } from '../context.js';
+import { baseContext, resolvePolicy, type RunContext } from '../context.js';
+import { redactReport } from '../redact.js';
 import { renderCheck, renderStatus } from '../render.js';
 import type { CommandResult } from './result.js';
 
 export async function reconcileCommand(command: 'check' | 'repair' | 'status', opts: CommonOptions): Promise<CommandResult> {
   const ctx = baseContext(opts);
   const policy = await resolvePolicy(opts, ctx.config);
+  checkUsersExist(ctx, opts.users);
   const req = { policy, users: opts.users };
   if (command === 'repair' && !opts.dryRun) {
     const report = await reconcile({ ...req, mode: 'repair' }, ctx.deps);
@@ -18,7 +26,15 @@ export async function reconcileCommand(command: 'check' | 'repair' | 'status', o
   if (command === 'check') return { exitCode: now.compliant ? 0 : 1, stdout: opts.json ? json(now) : renderCheck(now) };
   // repair --dry-run: report what repair would produce, exit as check would.
   const planned = await reconcile({ ...req, mode: 'dry-run' }, { ...ctx.deps, backups: null });
-  return { exitCode: now.compliant ? 0 : 1, stdout: opts.json ? json(planned) : renderCheck(planned) };
+  return { exitCode: now.compliant ? 0 : 1, stdout: opts.json ? json(planned) : renderCheck(planned, now.compliant) };
 }
 
-const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+function checkUsersExist(ctx: RunContext, wanted: readonly string[]): void {
+  if (wanted.length === 0) return;
+  const fold = ctx.platform.name === 'windows' ? (s: string) => s.toLowerCase() : (s: string) => s;
+  const known = new Set(ctx.platform.listUsers(ctx.deps.fs, { exclude: [], includeRoot: true }).map((u) => fold(u.name)));
+  const missing = wanted.filter((u) => !known.has(fold(u)));
+  if (missing.length > 0) throw new CcfleetError('USAGE', `--user ${missing.map((u) => `"${u}"`).join(', ')}: no such user on this machine`);
+}
+
+const json = (r: MachineReport) => JSON.stringify(redactReport(r), null, 2) + '\n';

@@ -2,6 +2,7 @@
  * `ccfleet restore`: put files back from the backups ccfleet took before changing them — by default the
  * original (before ccfleet first touched the file), with --latest the state before the last change.
  * Writes go through the same safe writer as repair (atomic, symlink-refusing, owner and mode restored).
+ * A --path without a backup is BACKUP_NOT_FOUND (exit 2) before anything is written.
  */
 import path from 'node:path';
 import { CcfleetError } from '../../core/errors.js';
@@ -20,17 +21,20 @@ export async function restoreCommand(opts: CommonOptions, extra: Record<string, 
   const wanted = (extra.path as string[] | undefined) ?? [];
   const all = store.list();
   if (extra.list) {
-    const rows = all.filter((e) => wanted.length === 0 || wanted.includes(e.path)).map((e) => [e.createdAt, e.path, String(e.size), e.sha256.slice(0, 12), e.id]);
-    if (opts.json) return { exitCode: 0, stdout: JSON.stringify({ backups: all }, null, 2) + '\n' };
+    const shown = all.filter((e) => wanted.length === 0 || wanted.includes(e.path));
+    if (opts.json) return { exitCode: 0, stdout: JSON.stringify({ backups: shown }, null, 2) + '\n' };
+    const rows = shown.map((e) => [e.createdAt, e.path, String(e.size), e.sha256.slice(0, 12), e.id]);
     return { exitCode: 0, stdout: rows.length ? table(['TAKEN', 'FILE', 'BYTES', 'SHA256', 'ID'], rows) + '\n' : 'no backups\n' };
   }
   const paths = wanted.length ? wanted : [...new Set(all.map((e) => e.path))];
   const results: { path: string; from: string | null; state: 'restored' | 'would-restore' | 'unchanged' | 'failed'; message?: string }[] = [];
-  for (const p of paths) {
+  // Every named path must have a backup before anything is written: a typo restores nothing.
+  const entries = paths.map((p) => {
     const entry = extra.latest ? store.latest(p) : store.original(p);
     if (!entry) throw new CcfleetError('BACKUP_NOT_FOUND', `no backup of ${p} (ccfleet restore --list shows what there is)`);
-    results.push(await restoreOne(ctx, entry, opts.dryRun));
-  }
+    return entry;
+  });
+  for (const entry of entries) results.push(await restoreOne(ctx, entry, opts.dryRun));
   const failed = results.some((r) => r.state === 'failed');
   if (opts.json) return { exitCode: failed ? 1 : 0, stdout: JSON.stringify({ restored: results }, null, 2) + '\n' };
   const rows = results.map((r) => [r.path, r.state, r.from ?? '', r.message ?? '']);

@@ -44,6 +44,15 @@ export const COMMANDS = ['check', 'repair', 'status', 'policy', 'restore', 'vers
 /** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
 const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
 
+/** Common options a command would silently ignore: refused instead (`restore --user bob` must not restore everyone's files). */
+const MACHINE_OPTIONS = ['policy', 'config', 'root', 'platform', 'user', 'state-dir'] as const;
+const NOT_FOR: Record<string, readonly string[]> = {
+  restore: ['user'],
+  policy: MACHINE_OPTIONS,
+  version: MACHINE_OPTIONS,
+  help: MACHINE_OPTIONS,
+};
+
 /** Extra options per command (beyond the common ones). */
 const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
   restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
@@ -68,6 +77,9 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   }
   if (positionals.length > 0 && !POSITIONAL_COMMANDS.has(command) && !values.help) {
     throw new CcfleetError('USAGE', `unexpected argument "${positionals[0]}" (see ccfleet ${command} --help)`);
+  }
+  for (const k of NOT_FOR[command] ?? []) {
+    if (values[k] !== undefined && !values.help) throw new CcfleetError('USAGE', `--${k} does not apply to ${command} (see ccfleet ${command} --help)`);
   }
   const platform = values.platform as string | undefined;
   if (platform !== undefined && !PLATFORM_NAMES.includes(platform as PlatformName)) {

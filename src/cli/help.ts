@@ -8,6 +8,9 @@ export const COMMON_HELP = `Options:
   --state-dir <dir>        override the state folder (backups, cache)
   --json                   one JSON document on stdout; logs go to stderr`;
 
+/** The common options restore uses (it works on backups by --path, not on users, and needs no policy). */
+const RESTORE_OPTIONS = COMMON_HELP.split('\n').filter((l) => !/^\s+--(user|policy) /.test(l)).join('\n');
+
 export const HELP: Record<string, string> = {
   main: `ccfleet — keeps every developer's Claude Code on the company's Bifrost gateway
 
@@ -23,7 +26,8 @@ Commands:
 
 Run 'ccfleet <command> --help' for the options of a command.`,
   check: `Usage: ccfleet check [options]\n\nEvaluate the machine; change nothing. Exit 0 compliant, 1 not compliant, 2 usage/config/policy error.\n\n${COMMON_HELP}`,
-  repair: `Usage: ccfleet repair [--dry-run] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing (exits as check would)\n\n${COMMON_HELP}`,
+  repair: `Usage: ccfleet repair [--dry-run] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing; exits as check would. With --json: the
+                           report repair would produce (states "repaired"), plus "compliantNow" for the machine as it is\n\n${COMMON_HELP}`,
   status: `Usage: ccfleet status [options]\n\nHuman view: per user and project, which files are read, which values win, which model is selected.\n\n${COMMON_HELP}`,
   policy: `Usage: ccfleet policy lint <file> [--json]
 
@@ -37,7 +41,7 @@ Exit codes (as linters do, any finding fails the step):
 
   --json                   one JSON document on stdout: { file, policy, valid, counts: { errors, warnings }, warnings: [...] },
                            or { file, valid: false, error: { code, message } } for an invalid policy`,
-  restore: `Usage: ccfleet restore [--path <file>]... [--latest] [--list] [--dry-run] [options]\n\nPut files back from ccfleet's backups (the original before ccfleet first changed each file; --latest undoes only\nthe last change). --list shows the backups. Without --path every backed-up file is restored.\nExit 0 done (or nothing to do), 1 a file could not be written, 2 error (BACKUP_NOT_FOUND: no backup of a --path).\n  --path <file>            a file to restore, as --list shows it (repeatable)\n  --latest                 the state before ccfleet's last change instead of the original\n  --list                   list the backups (with --path: of those files)\n  --dry-run                say what would be restored, write nothing\n\n${COMMON_HELP}`,
+  restore: `Usage: ccfleet restore [--path <file>]... [--latest] [--list] [--dry-run] [options]\n\nPut files back from ccfleet's backups (the original before ccfleet first changed each file; --latest undoes only\nthe last change). --list shows the backups. Without --path every backed-up file is restored.\nExit 0 done (or nothing to do), 1 a file could not be written, 2 error (BACKUP_NOT_FOUND: no backup of a --path).\n  --path <file>            a file to restore, as --list shows it (repeatable)\n  --latest                 the state before ccfleet's last change instead of the original\n  --list                   list the backups (with --path: of those files)\n  --dry-run                say what would be restored, write nothing\n\n${RESTORE_OPTIONS}`,
   version: 'Usage: ccfleet version   (or ccfleet --version)\n\nPrint the version.',
   help: 'Usage: ccfleet help [<command>]\n\nPrint the overview, or the options of one command.',
 };

@@ -56,7 +56,7 @@ export function renderCheck(r: MachineReport, compliantNow?: boolean): string {
       .filter((f) => f.scope === 'managed' && f.role !== 'ccfleet-dropin')
       .flatMap((f) => f.findings.filter((x) => x.blocking).map((x) => `machine: ${f.path}: ${x.code} ${x.key ?? ''} ${x.message ?? ''}`)),
   ].map((l) => l.replace(/\s+/g, ' ').trimEnd());
-  return [head, ...machine, '', table(['USER', 'FILE', 'STATE', 'WHAT IS WRONG', 'SELECTED MODEL'], rows)].join('\n') + '\n';
+  return [head, ...machine, '', table(['USER', 'FILE', 'STATE', 'WHAT IS WRONG', 'SELECTED MODEL'], rows, { keepEnd: [1] })].join('\n') + '\n';
 }
 
 export function renderStatus(r: MachineReport): string {

@@ -51,6 +51,8 @@ describe.each<PlatformName>(['linux', 'windows'])('%s', (platform) => {
     const dry = f.json('repair', '--dry-run');
     expect(dry.code, dry.stderr).toBe(1);
     expect(dry.json.mode).toBe('dry-run');
+    expect(dry.json.compliant).toBe(true); // what repair would leave...
+    expect(dry.json.compliantNow).toBe(false); // ...and the machine as it is
     const human = f.run('repair', '--dry-run');
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/^NOT COMPLIANT now; repair would leave it COMPLIANT .*nothing written/);
@@ -84,6 +86,7 @@ describe.each<PlatformName>(['linux', 'windows'])('%s', (platform) => {
 
     const dry2 = f.json('repair', '--dry-run');
     expect(dry2.code).toBe(0);
+    expect(dry2.json.compliantNow).toBe(true);
     expect(Object.values(states(dry2))).not.toContain('repaired');
     expect(f.run('repair', '--dry-run').stdout).toMatch(/^COMPLIANT \(nothing to repair\)/);
     expect(f.json('check').code).toBe(0);

@@ -26,7 +26,8 @@ export async function reconcileCommand(command: 'check' | 'repair' | 'status', o
   if (command === 'check') return { exitCode: now.compliant ? 0 : 1, stdout: opts.json ? json(now) : renderCheck(now) };
   // repair --dry-run: report what repair would produce, exit as check would.
   const planned = await reconcile({ ...req, mode: 'dry-run' }, { ...ctx.deps, backups: null });
-  return { exitCode: now.compliant ? 0 : 1, stdout: opts.json ? json(planned) : renderCheck(planned, now.compliant) };
+  // The JSON is what repair would leave (`compliant` included); `compliantNow` is the machine as it is.
+  return { exitCode: now.compliant ? 0 : 1, stdout: opts.json ? json(planned, { compliantNow: now.compliant }) : renderCheck(planned, now.compliant) };
 }
 
 function checkUsersExist(ctx: RunContext, wanted: readonly string[]): void {
@@ -37,4 +38,4 @@ function checkUsersExist(ctx: RunContext, wanted: readonly string[]): void {
   if (missing.length > 0) throw new CcfleetError('USAGE', `--user ${missing.map((u) => `"${u}"`).join(', ')}: no such user on this machine`);
 }
 
-const json = (r: MachineReport) => JSON.stringify(redactReport(r), null, 2) + '\n';
+const json = (r: MachineReport, extra: Record<string, unknown> = {}) => JSON.stringify({ ...redactReport(r), ...extra }, null, 2) + '\n';

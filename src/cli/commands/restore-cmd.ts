@@ -24,7 +24,7 @@ export async function restoreCommand(opts: CommonOptions, extra: Record<string, 
     const shown = all.filter((e) => wanted.length === 0 || wanted.includes(e.path));
     if (opts.json) return { exitCode: 0, stdout: JSON.stringify({ backups: shown }, null, 2) + '\n' };
     const rows = shown.map((e) => [e.createdAt, e.path, String(e.size), e.sha256.slice(0, 12), e.id]);
-    return { exitCode: 0, stdout: rows.length ? table(['TAKEN', 'FILE', 'BYTES', 'SHA256', 'ID'], rows) + '\n' : 'no backups\n' };
+    return { exitCode: 0, stdout: rows.length ? table(['TAKEN', 'FILE', 'BYTES', 'SHA256', 'ID'], rows, { keepEnd: [1] }) + '\n' : 'no backups\n' };
   }
   const paths = wanted.length ? wanted : [...new Set(all.map((e) => e.path))];
   const results: { path: string; from: string | null; state: 'restored' | 'would-restore' | 'unchanged' | 'failed'; message?: string }[] = [];
@@ -38,7 +38,7 @@ export async function restoreCommand(opts: CommonOptions, extra: Record<string, 
   const failed = results.some((r) => r.state === 'failed');
   if (opts.json) return { exitCode: failed ? 1 : 0, stdout: JSON.stringify({ restored: results }, null, 2) + '\n' };
   const rows = results.map((r) => [r.path, r.state, r.from ?? '', r.message ?? '']);
-  return { exitCode: failed ? 1 : 0, stdout: rows.length ? table(['FILE', 'RESULT', 'BACKUP TAKEN', 'NOTE'], rows) + '\n' : 'no backups to restore\n' };
+  return { exitCode: failed ? 1 : 0, stdout: rows.length ? table(['FILE', 'RESULT', 'BACKUP TAKEN', 'NOTE'], rows, { keepEnd: [0] }) + '\n' : 'no backups to restore\n' };
 }
 
 async function restoreOne(ctx: ReturnType<typeof baseContext>, entry: BackupEntry, dryRun: boolean) {

@@ -3,8 +3,9 @@
  * The hash is a small pure FNV-1a (64-bit) so the core stays free of node:crypto; it identifies a value
  * across reports without revealing it.
  */
-const SECRET_KEY = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE)/i;
-const SECRET_VALUE = /^(sk-|Bearer\s)/i;
+// HEADER: ANTHROPIC_CUSTOM_HEADERS carries gateway keys too (e.g. Bifrost's "x-bf-vk: sk-bf-…").
+const SECRET_KEY = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL|COOKIE|HEADER)/i;
+const SECRET_VALUE = /(^|[\s:=])(sk-|Bearer\s)/i;
 
 export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key);
 

@@ -1,15 +1,18 @@
 /**
  * `status` (always exit 0): every user, for each session which settings level wins each env key, the
  * selected model and where it comes from. And no secret value in any output: the policy's
- * ANTHROPIC_AUTH_TOKEN and the tokens users keep in their own files appear in no stdout or stderr of
+ * ANTHROPIC_AUTH_TOKEN, a key in ANTHROPIC_CUSTOM_HEADERS and the tokens users keep in their own files
+ * appear in no stdout or stderr of
  * check / repair / repair --dry-run / status, text or JSON, in either enforcement mode — only a fingerprint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { SECRET, fixture, type Fixture } from './e2e-fixture.js';
+import { ENV, SECRET, fixture, type Fixture } from './e2e-fixture.js';
 
 const USER_TOKEN = 'sk-user-own-token-4b1d0c2e9f';
 const PROJECT_TOKEN = 'sk-project-token-a8e5c3b7d1';
+/** A gateway key in a custom header (Bifrost's virtual-key header). */
+const HEADER_KEY = 'sk-bf-header-key-5c0ffee9d2';
 
 function machine(): Fixture {
   const f = fixture('linux', [{ name: 'alice' }, { name: 'bob' }]);
@@ -61,7 +64,7 @@ describe('no secret in any output', () => {
   it.each(['managed', 'user'])('enforceIn %s: check, repair --dry-run, repair, status (text and JSON) show only fingerprints', (mode) => {
     const f = machine();
     try {
-      f.setPolicy({ enforceIn: mode });
+      f.setPolicy({ enforceIn: mode, env: { ...ENV, ANTHROPIC_CUSTOM_HEADERS: `x-bf-vk: ${HEADER_KEY}` } });
       const runs = [
         ['check'], ['check', '--json'], ['status'], ['status', '--json'],
         ['repair', '--dry-run'], ['repair', '--dry-run', '--json'], ['repair', '--json'],
@@ -69,11 +72,12 @@ describe('no secret in any output', () => {
       ].map((args) => f.run(...args));
       expect(runs.every((r) => r.code === 0 || r.code === 1)).toBe(true);
       const all = runs.map((r) => r.stdout + r.stderr).join('\n');
-      for (const secret of [SECRET, USER_TOKEN, PROJECT_TOKEN]) {
+      for (const secret of [SECRET, USER_TOKEN, PROJECT_TOKEN, HEADER_KEY]) {
         expect(all).not.toContain(secret);
         expect(all).not.toContain(secret.slice(-20)); // not even the part Claude Code keys approvals on
       }
       expect(all).toContain(fingerprint(SECRET));
+      expect(all).toContain(`ANTHROPIC_CUSTOM_HEADERS = ${fingerprint(`x-bf-vk: ${HEADER_KEY}`)}`);
     } finally {
       f.cleanup();
     }

@@ -4,9 +4,14 @@
  * to 4242, the managed drop-in is root-owned 0644, a file owned by another uid in the home is `unsafe`
  * (foreign-owner) and untouched, and a folder its owner cannot write stops the write — proof that the
  * kernel checked the user's rights, not root's. `restore` puts originals back with their owner and mode.
+ * Also the CLI run by uid 4242 itself (a per-user agent): its own files in user mode, EACCES on the
+ * managed drop-in, and exit 2 with nothing written when the default state dir is not writable.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bundle } from '../support/cli.js';
 import { snapshotTree } from '../support/tree.js';
 import { codes, fileOf, fixture, isRoot, userOf, type Fixture } from './e2e-fixture.js';
 
@@ -115,5 +120,54 @@ describe.skipIf(!isRoot)('as root, in a home owned by uid 4242 (skipped unless r
     } finally {
       fs.chmodSync(f.host('/home/dev/.claude'), 0o755);
     }
+  });
+});
+
+/** The CLI run by uid 4242 itself (a per-user agent without admin rights). */
+function runAsUser(f: Fixture, ...args: string[]) {
+  const r = spawnSync(process.execPath, [bundle, ...args, '--root', f.root, '--platform', 'linux', '--policy', f.policyPath], {
+    uid: UID, gid: UID, encoding: 'utf8', env: {}, cwd: '/', timeout: 60_000,
+  });
+  let json: any = null;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = null;
+  }
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+describe.skipIf(!isRoot)('run by the user itself, without admin rights (skipped unless run as root: needs a second uid)', () => {
+  it('user mode with a state dir it can write: repairs its own file; managed mode: the drop-in fails, exit 1', () => {
+    const f = machine({ enforceIn: 'user' }, (f) => {
+      f.put('/home/dev/.claude/settings.json', USER_TEXT, 0o600);
+      fs.mkdirSync(f.host('/home/dev/.local/state/ccfleet'), { recursive: true });
+    });
+    const state = f.host('/home/dev/.local/state/ccfleet');
+    const rep = runAsUser(f, 'repair', '--json', '--state-dir', state);
+    expect(rep.code, rep.stderr + rep.stdout.slice(0, 1500)).toBe(0);
+    expect(fileOf(rep as never, '/home/dev/.claude/settings.json').state).toBe('repaired');
+    expect(stat(f, '/home/dev/.claude/settings.json')).toEqual({ uid: UID, gid: UID, mode: 0o600 });
+    expect(fs.readdirSync(path.join(state, 'backups')).length).toBe(1);
+
+    f.setPolicy({});
+    const managed = runAsUser(f, 'repair', '--json', '--state-dir', state);
+    expect(managed.code).toBe(1);
+    const dropin = fileOf(managed as never, '/etc/claude-code/managed-settings.d/50-ccfleet.json');
+    expect(dropin.state).toBe('error');
+    expect(JSON.stringify(dropin)).toMatch(/EACCES/);
+    expect(fs.existsSync(f.host('/etc/claude-code/managed-settings.d'))).toBe(false);
+  });
+
+  it('with the default state dir (root-owned /var/lib/ccfleet): exit 2 before anything is written', () => {
+    const f = machine({ enforceIn: 'user' }, (f) => {
+      f.put('/home/dev/.claude/settings.json', USER_TEXT, 0o600);
+    });
+    fs.mkdirSync(f.host('/var/lib'), { recursive: true });
+    const before = f.snap();
+    const rep = runAsUser(f, 'repair');
+    expect(rep.code).toBe(2);
+    expect(rep.stderr).toMatch(/^ccfleet: WRITE_FAILED: [^\n]*var\/lib\/ccfleet[^\n]*EACCES\n$/);
+    expect(f.snap()).toEqual(before);
   });
 });

@@ -23,7 +23,7 @@ import type { Owner } from './fs-safety.js';
 import type { InspectCache } from './inspect-cache.js';
 import type { FileReport, MachineReport, ProjectReport, UserReport } from './report-types.js';
 import type { WriteDeps } from './safe-write.js';
-import { displayEnv } from './display.js';
+import { displayEnv, redactEdits } from './display.js';
 
 export interface ReconcileDeps {
   platform: Platform;
@@ -79,7 +79,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   addManaged(d.managed.main, 'managed-main', mainText, mainText === null ? null : fileReport(d.managed.main, 'managed', 'managed-main', null, mainText));
   for (const p of d.managed.dropins) {
     if (p === d.managed.ours) {
-      const r: FileReport = { path: p, scope: 'managed', role: 'ccfleet-dropin', user: null, state: ours.state, compliant: true, findings: ours.findings, edits: ours.edits, ...(ours.error ? { error: ours.error } : {}) };
+      const r: FileReport = { path: p, scope: 'managed', role: 'ccfleet-dropin', user: null, state: ours.state, compliant: true, findings: ours.findings, edits: redactEdits(ours.edits), ...(ours.error ? { error: ours.error } : {}) };
       addManaged(p, 'ccfleet-dropin', ours.effectiveText, r);
     } else {
       const t = deps.fs.readText(p);
@@ -90,7 +90,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   for (const [p, r] of managedReports) {
     const extra = analysis.perFile.get(p) ?? [];
     r.findings = [...r.findings, ...extra];
-    if (r.role !== 'ccfleet-dropin' && extra.some((f) => f.code === 'managed-invalid')) r.state = 'unparseable';
+    if (r.role !== 'ccfleet-dropin') r.state = foreignManagedState(r);
     r.compliant = fileCompliant(r.state, r.findings);
     files.push(r);
   }
@@ -111,7 +111,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
       if (meta.role !== 'user' && !r.exists && r.state === 'missing') continue; // project files are never created
       const report: FileReport = {
         path: meta.path, scope: meta.role, role: meta.role, user: du.user.name, ...(meta.project ? { project: meta.project } : {}), state: r.state,
-        compliant: fileCompliant(r.state, r.findings), findings: r.findings, edits: r.edits, ...(r.error ? { error: r.error } : {}),
+        compliant: fileCompliant(r.state, r.findings), findings: r.findings, edits: redactEdits(r.edits), ...(r.error ? { error: r.error } : {}),
       };
       tracked.push({ report, text: r.effectiveText, strict: strictObject(r.effectiveText) });
     }
@@ -184,6 +184,12 @@ function fileReport(p: string, scope: Scope, role: FileRole, user: string | null
   return { path: p, scope, role, user, state, compliant: true, findings };
 }
 
+/** A managed file we do not own is never written; with a blocking finding it is not as the policy wants. */
+function foreignManagedState(r: FileReport): FileReport['state'] {
+  if (r.state === 'unparseable' || r.findings.some((f) => f.code === 'managed-invalid')) return 'unparseable';
+  return r.findings.some((f) => f.blocking) ? 'drifted' : r.state;
+}
+
 function strictObject(text: string | null): JsonObject | null {
   const c = classify(text);
   return c.kind === 'strict' && isObject(c.value) ? c.value : null;
@@ -199,7 +205,8 @@ function userItems(du: DiscoveredUser, policy: Policy, owner: Owner | null, deps
   const P = deps.platform.path;
   const homeAncestor = isUnder(P, du.configDir, du.user.home) ? du.user.home : P.dirname(du.configDir);
   const make = (path: string, role: UserItem['meta']['role'], ancestor: string, project?: string): UserItem => ({
-    item: { machinePath: path, hostPath: host(path), trustedAncestor: host(ancestor), owner, createMode: 0o644, plan: (t) => planSettings(policy, { role }, t), planKey: { policy, role } },
+    // A user file ccfleet creates (user mode) holds the policy's env, credential included: owner-only.
+    item: { machinePath: path, hostPath: host(path), trustedAncestor: host(ancestor), owner, createMode: 0o600, plan: (t) => planSettings(policy, { role }, t), planKey: { policy, role } },
     meta: { path, role, ...(project ? { project } : {}) },
   });
   const out: UserItem[] = [make(du.settingsPath, 'user', homeAncestor)];

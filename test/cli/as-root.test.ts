@@ -76,15 +76,14 @@ describe.skipIf(!isRoot)('as root, in a home owned by uid 4242 (skipped unless r
     expect(stat(f, '/home/dev/app/.claude/settings.local.json')).toEqual({ uid: UID, gid: UID, mode: 0o640 });
   });
 
-  it('a user file created in user mode belongs to the user (folder 0755, file 0644)', () => {
+  it('a user file created in user mode belongs to the user (folder 0755, file 0600: it holds the gateway credential)', () => {
     const f = machine({ enforceIn: 'user' });
     const rep = f.json('repair');
     expect(rep.code, rep.stdout.slice(0, 2000)).toBe(0);
     expect(fileOf(rep, '/home/dev/.claude/settings.json').state).toBe('repaired');
     expect(stat(f, '/home/dev/.claude')).toEqual({ uid: UID, gid: UID, mode: 0o755 });
-    // What the code does today. NB the file holds the policy's env, gateway token included, and is
-    // world-readable: reported to the lead (0600 would keep the token to the user).
-    expect(stat(f, '/home/dev/.claude/settings.json')).toEqual({ uid: UID, gid: UID, mode: 0o644 });
+    // The file holds the policy's env, gateway token included: only its user may read it.
+    expect(stat(f, '/home/dev/.claude/settings.json')).toEqual({ uid: UID, gid: UID, mode: 0o600 });
   });
 
   it('a settings file owned by another uid in the home is unsafe (foreign-owner) and untouched', () => {

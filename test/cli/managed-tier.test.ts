@@ -62,13 +62,11 @@ describe('managed files another tool owns', () => {
     const human = f.run('repair');
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/^machine: \/etc\/claude-code\/managed-settings\.d\/90-other\.json: managed-conflict env\.ANTHROPIC_BASE_URL/m);
-    expect(human.stdout).toMatch(/90-other\.json\s+NOT OK/);
+    expect(human.stdout).toMatch(/90-other\.json\s+drifted/);
   });
 
-  // Known bug (reconcile.ts, reported): a managed file we do not own with a blocking conflict keeps
-  // state "compliant" (with compliant: false). Flip to `it` when fixed.
-  it.fails('a blocking managed file is not in state "compliant"', () => {
-    expect(fileOf(f.json('check'), LATER).state).not.toBe('compliant');
+  it('a managed file we do not own that overrides the policy is "drifted", never "compliant"', () => {
+    expect(fileOf(f.json('check'), LATER).state).toBe('drifted');
   });
 
   it('an invalid managed-settings.json: managed-invalid, the machine is not compliant, the file untouched', () => {

@@ -119,7 +119,7 @@ export function placeholderReason(value: string): string | undefined {
   if (word) return `is "${v}" (contains "${word}")`;
   if (v.split(/[-_.:/]+/).some((seg) => /^(x{3,}|\*{3,}|0{6,})$/i.test(seg))) return `is "${v}", with a run of x / * / 0 standing in for the key`;
   if (/^(.)\1{5,}$/.test(v)) return `is "${v}"`;
-  if (v.length < 8) return `is "${v}", too short to be a real key`;
+  if (v.length < 8) return `is only ${v.length} characters long, too short to be a real key`;
   return undefined;
 }
 

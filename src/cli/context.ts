@@ -41,7 +41,7 @@ export function baseContext(opts: CommonOptions): RunContext {
   const platform = choosePlatform(opts.platform, { platform: process.platform, osRelease: os.release(), env: process.env });
   const host = (p: string) => toHostPath(root, platform.name, p, path.sep);
   const config = opts.config ? loadAgentConfig(opts.config, true) : loadAgentConfig(host(platform.agentPaths.config), false);
-  const stateDir = opts.stateDir ? path.resolve(opts.stateDir) : config.stateDir ? host(config.stateDir) : host(platform.agentPaths.state);
+  const stateDir = opts.stateDir ? path.resolve(opts.stateDir) : config.stateDir ? host(config.stateDir) : root === null && !runsAsAdmin() ? perUserStateDir() : host(platform.agentPaths.state);
   const fsView = createNodeFsView(root, platform.name);
   const deps: ReconcileDeps = {
     platform,
@@ -61,4 +61,18 @@ export async function resolvePolicy(opts: CommonOptions, config: AgentConfig): P
     throw new CcfleetError('POLICY_NOT_FOUND', 'no policy: pass --policy <file-or-url> or set "policy" in the agent config');
   }
   return loadPolicy(source);
+}
+
+/** Root (or Windows, where the installer decides) uses the machine state dir; anyone else their own. */
+function runsAsAdmin(): boolean {
+  const uid = process.getuid?.();
+  return uid === undefined || uid === 0;
+}
+
+/** A per-user agent (no admin rights, e.g. a LaunchAgent or a systemd user unit) keeps its state in the user's own folders. */
+function perUserStateDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'ccfleet', 'state');
+  const xdg = process.env.XDG_STATE_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.local', 'state'), 'ccfleet');
 }

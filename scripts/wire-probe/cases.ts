@@ -1,4 +1,4 @@
-// Every case behind .notes/claude-code-wire-facts.md. Files are relative to a temp root: home/ is HOME,
+// Every case behind docs/claude-code-wire-facts.md. Files are relative to a temp root: home/ is HOME,
 // repo/ the default start dir, managed/ becomes /etc/claude-code. "$URL"/"$URL2" are the two fake gateways.
 import { runCase, fmt, type Case } from './harness.ts';
 const base = { ANTHROPIC_BASE_URL: '$URL', ANTHROPIC_AUTH_TOKEN: 'tok-user' };

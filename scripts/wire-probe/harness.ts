@@ -1,7 +1,7 @@
 // Probe harness: runs the real Claude Code (scripts/install-claude-code.sh) once per case against two fake
 // gateways (test/support/fake-gateway.ts) in a throw-away HOME and reports what went on the wire.
 // Managed cases need root + unshare: /etc is overlaid privately and /etc/claude-code bind-mounted, the
-// machine's /etc is never written. Run: npx node --no-warnings .notes/wire-probe/cases.ts [CASE_ID...]
+// machine's /etc is never written. Run: npx node --no-warnings scripts/wire-probe/cases.ts [CASE_ID...]
 import { startFakeGateway, type Recorded } from '../../test/support/fake-gateway.ts';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';

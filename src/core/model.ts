@@ -21,7 +21,7 @@ export interface Layer {
 
 /**
  * Claude Code's built-in model for each alias when no ANTHROPIC_DEFAULT_*_MODEL maps it: verified on the wire
- * with Claude Code 2.1.332 (.notes/claude-code-wire-facts.md). They change with Claude Code releases.
+ * with Claude Code 2.1.332 (docs/claude-code-wire-facts.md). They change with Claude Code releases.
  */
 export const BUILTIN_MODELS: Readonly<Record<'opus' | 'sonnet' | 'haiku' | 'fable', string>> = {
   opus: 'claude-opus-5-5',

@@ -1,6 +1,6 @@
 /**
  * Model resolution, case by case from shared/reference/claude-code-facts.md ("How the model is chosen"),
- * corrected where the wire probe of Claude Code 2.1.332 says otherwise (.notes/claude-code-wire-facts.md;
+ * corrected where the wire probe of Claude Code 2.1.332 says otherwise (docs/claude-code-wire-facts.md;
  * the case ids in the test names are that file's):
  *   --model (unknowable) > ANTHROPIC_MODEL from settings env (managed > local > project > user)
  *   > model key (managed > local > project > user) > ANTHROPIC_DEFAULT_MODEL > account default (opus),

@@ -2,7 +2,7 @@
  * Lint rules for model routing: every alias Claude Code may use (the account default is the Opus family
  * for gateway-token and API-key users) must be mapped to a model the gateway routes, or kept out of reach
  * with an enforced managed availableModels, else Claude Code sends its built-in id (`claude-opus-5-5` in
- * 2.1.332) past the alias routes. Aliases as seen on the wire with 2.1.332 (.notes/claude-code-wire-facts.md):
+ * 2.1.332) past the alias routes. Aliases as seen on the wire with 2.1.332 (docs/claude-code-wire-facts.md):
  * sonnet, opus, best (= opus), haiku, fable, opusplan (sonnet, opus in plan mode); `default` is not an alias,
  * and ANTHROPIC_SMALL_FAST_MODEL no longer maps `haiku`.
  * Also: OpenRouter models (no streamed tool-call arguments), the deprecated ANTHROPIC_SMALL_FAST_MODEL,

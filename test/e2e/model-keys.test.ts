@@ -85,6 +85,20 @@ describe.skipIf(!e2e.ready)('model keys in user, project and local files, real C
     });
   }, SCENARIO_TIMEOUT);
 
+  it('model.keep "allowed": the user\'s alias "sonnet" stays and maps through the policy; a full id in the project goes', async () => {
+    await scenario({
+      policy: 'alias-routing',
+      transform: (p) => {
+        p.model = { keep: 'allowed', allowed: ['sonnet', 'haiku', 'opus'] };
+      },
+      files: { ...known, ...oldUser({ model: 'sonnet' }), [`${APP}/.claude/settings.json`]: { model: 'claude-opus-4-5' } },
+      sessions: [
+        { user: 'dev', cwd: '/home/dev', before: before('claude-sonnet-5-5'), after: { ...AFTER, model: { alias: 'sonnet' } } },
+        { user: 'dev', cwd: APP, before: before('claude-opus-4-5'), after: { ...AFTER, model: { alias: 'sonnet' } } },
+      ],
+    });
+  }, SCENARIO_TIMEOUT);
+
   it('a user file with a comment is ignored whole by Claude Code, and by ccfleet: its model does not count, and it is left as it is', async () => {
     const commented = '{\n  // picked by hand\n  "model": "claude-opus-4-5",\n  "env": { "ANTHROPIC_DEFAULT_OPUS_MODEL": "commented-opus" }\n}\n';
     await scenario({

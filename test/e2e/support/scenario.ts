@@ -12,13 +12,14 @@
  * After every run, in both phases:
  *   1. the wire is what the scenario says reality is (gateway, credential header, model) — expectations
  *      written from docs/claude-code-wire-facts.md, not from ccfleet;
- *   2. ccfleet's `selectedModel.resolved` for the session (the user's for a session in the home, the listed
- *      project's otherwise) equals the model on the wire;
+ *   2. ccfleet's `selectedModel.resolved` for the session (the listed project's for a session in a project
+ *      ccfleet lists, the user's otherwise — the home, an unlisted folder) equals the model on the wire;
  *   3. when ccfleet calls the session compliant, the wire is compliant: the policy's base URL, the policy's
  *      credential in the right header, a model the policy maps;
  *   4. ccfleet's effective ANTHROPIC_BASE_URL for the session is the base URL on the wire.
  * Before repair the scenario's wire must be non-compliant and `check` must say so (exit 1); after repair
  * `check` must say compliant (exit 0) unless the scenario says reality keeps it non-compliant.
+ * These are soft assertions: a scenario runs to the end and reports every discrepancy, before and after.
  * CCFLEET_E2E_KEEP=1 keeps the fixture folders and prints where they are.
  */
 import fs from 'node:fs';
@@ -61,7 +62,7 @@ export interface Expect {
 
 export interface Session {
   user: string;
-  /** Machine path Claude Code starts in. The home → the user's verdict; anything else must be a project ccfleet lists. */
+  /** Machine path Claude Code starts in: a project ccfleet lists → that project's verdict, else the user's. */
   cwd: string;
   /** Extra environment for Claude Code (e.g. CLAUDE_CONFIG_DIR). */
   env?: Record<string, string>;
@@ -137,6 +138,8 @@ async function runScenario(gw: Gateways, spec: ScenarioSpec): Promise<ScenarioRe
         gid: user.uid,
         env: { PATH: '/usr/bin:/bin', HOME: world.home(user.name), TERM: 'dumb', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...s.env },
         argv: [CLAUDE_BIN, '-p', `say ok [e2e ${tag}]`, '--output-format', 'json'],
+        // A run takes a second or two; one that cannot reach its endpoint retries for minutes.
+        timeoutMs: 45_000,
       });
       const wires = wireOf(gw, tag);
       const where = `${phase}, ${s.user} in ${s.cwd}`;
@@ -145,58 +148,69 @@ async function runScenario(gw: Gateways, spec: ScenarioSpec): Promise<ScenarioRe
       return { wire: wires[0]!, run, tag };
     };
 
-    const assertRun = (phase: 'before' | 'after', s: Session, report: Report, wire: Wire) => {
+    /** Asserts one run; returns whether its wire is compliant. */
+    const assertRun = (phase: 'before' | 'after', s: Session, report: Report, wire: Wire): boolean => {
       const exp = phase === 'before' ? s.before : s.after;
       const user = users.find((u) => u.name === s.user)!;
       const where = `${phase} repair, ${s.user} in ${s.cwd}`;
-      const verdict = sessionVerdict(report, s, world.home(s.user));
+      const verdict = sessionVerdict(report, s);
       const credential = expectedCredential(policy, user.uid);
       const mapped = mappedModels(policy);
       const wireCompliant = wire.gateway === 'policy' && wire.authorization === credential.authorization && wire.apiKey === credential.apiKey && mapped.has(wire.model ?? '');
       const ctx = `\n  wire: ${JSON.stringify(wire)}\n  ccfleet: ${JSON.stringify(verdict)}`;
 
       // 1. reality, as the scenario states it
-      expect(wire.gateway, `${where}: gateway${ctx}`).toBe(exp.gateway);
-      expect(wire.model, `${where}: model on the wire${ctx}`).toBe(modelOf(policy, exp.model));
+      expect.soft(wire.gateway, `${where}: gateway${ctx}`).toBe(exp.gateway);
+      expect.soft(wire.model, `${where}: model on the wire${ctx}`).toBe(modelOf(policy, exp.model));
       if (exp.auth === 'policy') {
-        expect({ authorization: wire.authorization, apiKey: wire.apiKey }, `${where}: credential${ctx}`).toEqual(credential);
+        expect.soft({ authorization: wire.authorization, apiKey: wire.apiKey }, `${where}: credential${ctx}`).toEqual(credential);
       } else {
-        expect(wire.authorization, `${where}: Authorization${ctx}`).toBe(exp.auth);
+        expect.soft(wire.authorization, `${where}: Authorization${ctx}`).toBe(exp.auth);
       }
-      expect(wireCompliant, `${where}: the wire is ${wireCompliant ? '' : 'not '}compliant${ctx}`).toBe(exp.compliant ?? phase === 'after');
+      expect.soft(wireCompliant, `${where}: the wire is ${wireCompliant ? '' : 'not '}compliant${ctx}`).toBe(exp.compliant ?? phase === 'after');
       // 2. the model ccfleet says this session selects is the one on the wire
-      expect(verdict.selectedModel.resolved, `${where}: ccfleet's selectedModel.resolved vs the wire${ctx}`).toBe(wire.model);
+      expect.soft(verdict.selectedModel.resolved, `${where}: ccfleet's selectedModel.resolved vs the wire${ctx}`).toBe(wire.model);
       // 3. ccfleet never calls a session compliant that the wire shows is not
-      if (verdict.compliant) expect(wireCompliant, `${where}: ccfleet says compliant, the wire is not${ctx}`).toBe(true);
-      expect(verdict.compliant, `${where}: ccfleet's verdict for the session${ctx}`).toBe(exp.verdict ?? exp.compliant ?? phase === 'after');
+      if (verdict.compliant) expect.soft(wireCompliant, `${where}: ccfleet says compliant, the wire is not${ctx}`).toBe(true);
+      expect.soft(verdict.compliant, `${where}: ccfleet's verdict for the session${ctx}`).toBe(exp.verdict ?? exp.compliant ?? phase === 'after');
       // 4. ccfleet's effective base URL for the session
-      if (verdict.baseUrl) expect(verdict.baseUrl, `${where}: ccfleet's effective ANTHROPIC_BASE_URL vs the wire${ctx}`).toBe(wire.baseUrl);
+      if (verdict.baseUrl) expect.soft(verdict.baseUrl, `${where}: ccfleet's effective ANTHROPIC_BASE_URL vs the wire${ctx}`).toBe(wire.baseUrl);
+      return wireCompliant;
+    };
+    const claimMachine = (phase: string, report: Report, compliantWires: boolean[]) => {
+      if (report.compliant) expect.soft(compliantWires.every(Boolean), `${phase}: ccfleet says the machine is compliant, a session's wire is not`).toBe(true);
     };
 
-    // BEFORE: the messy world as the developer left it.
+    // BEFORE: the messy world as the developer left it. The machine-level exit codes are asserted after
+    // the wire, so a wrong verdict fails with the request that proves it.
     const check0 = await ccfleet('check', world.root, policyFile);
-    expect(check0.code, `check before repair: ${check0.stderr}`).toBe(1);
-    expect(check0.report.compliant).toBe(false);
     const wires0: Wire[] = [];
+    const ok0: boolean[] = [];
     for (const s of spec.sessions) {
       const { wire } = await runClaude(s, 'before repair');
       wires0.push(wire);
-      assertRun('before', s, check0.report, wire);
+      ok0.push(assertRun('before', s, check0.report, wire));
     }
+    claimMachine('before repair', check0.report, ok0);
+    expect.soft(check0.report.compliant, 'check before repair: machine verdict').toBe(false);
+    expect.soft(check0.code, `check before repair: exit code; ${check0.stderr}`).toBe(1);
 
     // AFTER: repair, then the verdict and the wire again.
     const compliantAfter = spec.compliantAfter ?? true;
     const repair = await ccfleet('repair', world.root, policyFile);
-    expect(repair.code, `repair: ${repair.stderr} ${JSON.stringify(repair.report.files.map((f) => [f.path, f.state, f.findings.map((x) => x.code)]))}`).toBe(compliantAfter ? 0 : 1);
     const check1 = await ccfleet('check', world.root, policyFile);
-    expect(check1.code, `check after repair: ${check1.stderr}`).toBe(compliantAfter ? 0 : 1);
-    expect(check1.report.compliant).toBe(compliantAfter);
     const wires1: Wire[] = [];
+    const ok1: boolean[] = [];
     for (const s of spec.sessions) {
       const { wire } = await runClaude(s, 'after repair');
       wires1.push(wire);
-      assertRun('after', s, check1.report, wire);
+      ok1.push(assertRun('after', s, check1.report, wire));
     }
+    claimMachine('after repair', check1.report, ok1);
+    const files = JSON.stringify(repair.report.files.map((f) => [f.path, f.state, f.findings.map((x) => x.code)]));
+    expect.soft(check1.report.compliant, `check after repair: machine verdict; files ${files}`).toBe(compliantAfter);
+    expect.soft(repair.code, `repair: exit code; ${repair.stderr} ${files}`).toBe(compliantAfter ? 0 : 1);
+    expect.soft(check1.code, `check after repair: exit code; ${check1.stderr}`).toBe(compliantAfter ? 0 : 1);
 
     const result: ScenarioResult = {
       policy,
@@ -227,14 +241,18 @@ interface SessionVerdict {
   findings: string[];
 }
 
-/** ccfleet's verdict for a session: the user's (session in the home) or the listed project's. */
-function sessionVerdict(report: Report, s: Session, home: string): SessionVerdict {
+/**
+ * ccfleet's verdict for a session: the listed project's when Claude Code starts in a project ccfleet lists,
+ * otherwise the user's. The contract defines `users[].selectedModel` for "a folder with no project
+ * settings" and a compliant user as compliant "for a session in their home folder": a session in the home
+ * (or any unlisted folder) is judged by the user's verdict.
+ */
+function sessionVerdict(report: Report, s: Session): SessionVerdict {
   const user = report.users.find((u) => u.name === s.user);
   if (!user) throw new Error(`ccfleet reports no user ${s.user}: ${report.users.map((u) => u.name).join(', ')}`);
   const homeBase = user.env?.ANTHROPIC_BASE_URL?.value;
-  if (s.cwd === home) return { compliant: user.compliant, selectedModel: user.selectedModel, baseUrl: homeBase, findings: user.findings.map((f) => f.code) };
   const project = user.projects.find((p) => p.path === s.cwd);
-  if (!project) throw new Error(`ccfleet lists no project ${s.cwd} for ${s.user}: ${user.projects.map((p) => p.path).join(', ')}`);
+  if (!project) return { compliant: user.compliant, selectedModel: user.selectedModel, baseUrl: homeBase, findings: user.findings.map((f) => f.code) };
   const baseUrl = project.env ? project.env.ANTHROPIC_BASE_URL?.value : homeBase;
   return { compliant: project.compliant, selectedModel: project.selectedModel, baseUrl, findings: project.findings.map((f) => f.code) };
 }

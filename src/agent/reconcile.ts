@@ -14,7 +14,7 @@ import { planSettings } from '../core/plan-settings.js';
 import type { Policy } from '../core/policy-schema.js';
 import type { FileRole, Finding, JsonObject, Scope } from '../core/types.js';
 import { evaluateSession } from '../core/verdict.js';
-import { discover, type DiscoveredUser, type Discovery } from '../platform/discover.js';
+import { discover, type DiscoveredProject, type DiscoveredUser, type Discovery } from '../platform/discover.js';
 import { toHostPath } from '../platform/root-path.js';
 import type { FsView, HostFacts, Platform } from '../platform/types.js';
 import type { BackupStore } from './backups.js';
@@ -108,7 +108,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
     const tracked: Tracked[] = [];
     for (const { meta } of items) {
       const r = results[k++]!;
-      if (meta.role !== 'user' && !r.exists && r.state === 'missing') continue; // project files are never created
+      if (meta.role !== 'user' && !r.exists && r.state !== 'error') continue; // project files are never created
       const report: FileReport = {
         path: meta.path, scope: meta.role, role: meta.role, user: du.user.name, ...(meta.project ? { project: meta.project } : {}), state: r.state,
         compliant: fileCompliant(r.state, r.findings), findings: r.findings, edits: redactEdits(r.edits), ...(r.error ? { error: r.error } : {}),
@@ -210,7 +210,7 @@ function userItems(du: DiscoveredUser, policy: Policy, owner: Owner | null, deps
     meta: { path, role, ...(project ? { project } : {}) },
   });
   const out: UserItem[] = [make(du.settingsPath, 'user', homeAncestor)];
-  for (const proj of du.projects) {
+  for (const proj of du.homeProject ? [...du.projects, du.homeProject] : du.projects) {
     for (const f of proj.files) {
       const ancestor = f.role === 'local' && proj.gitRoot && !isUnder(P, f.path, proj.path) ? proj.gitRoot : proj.path;
       out.push(make(f.path, f.role, ancestor, proj.path));
@@ -228,9 +228,10 @@ function isUnder(P: Platform['path'], child: string, parent: string): boolean {
 function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked: Tracked[]): UserReport {
   const userFile = tracked.find((t) => t.report.role === 'user');
   const userLayer: Layer[] = userFile?.strict ? [{ label: 'user', level: 'user', settings: userFile.strict }] : [];
-  const home = evaluateSession(policy, [managed, ...userLayer]);
+  // users[].selectedModel: a session in a folder with no project settings.
+  const bare = evaluateSession(policy, [managed, ...userLayer]);
   const fileBlocking = (ts: Tracked[]) => ts.some((t) => !t.report.compliant && (t.strict !== null || t.report.state === 'error'));
-  const projects: ProjectReport[] = du.projects.map((proj) => {
+  const session = (proj: DiscoveredProject) => {
     const mine = tracked.filter((t) => t.report.project === proj.path);
     const layers: Layer[] = [managed];
     for (const f of proj.files) {
@@ -241,13 +242,19 @@ function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked
     }
     layers.push(...userLayer);
     const v = evaluateSession(policy, layers);
-    const compliant = v.compliant && !fileBlocking(mine);
-    return { path: proj.path, selectedModel: v.selectedModel, compliant, findings: v.findings, ...(deepEqual(v.env, home.env) ? {} : { env: displayEnv(v.env) }) };
+    return { v, compliant: v.compliant && !fileBlocking(mine) };
+  };
+  const projects: ProjectReport[] = du.projects.map((proj) => {
+    const { v, compliant } = session(proj);
+    return { path: proj.path, selectedModel: v.selectedModel, compliant, findings: v.findings, ...(deepEqual(v.env, bare.env) ? {} : { env: displayEnv(v.env) }) };
   });
-  const compliant = home.compliant && projects.every((p) => p.compliant) && !fileBlocking(userFile ? [userFile] : []);
+  // A session in the home folder also reads the home's own project files (when the home is not a listed project).
+  const home = du.homeProject ? session(du.homeProject) : null;
+  const homeFindings = home && !home.compliant ? home.v.findings.filter((f) => f.blocking).map((f) => ({ ...f, message: `session in the home folder: ${f.message ?? f.code}` })) : [];
+  const compliant = bare.compliant && (home?.compliant ?? true) && projects.every((p) => p.compliant) && !fileBlocking(userFile ? [userFile] : []);
   return {
     name: du.user.name, home: du.user.home, configDir: du.configDir, compliant,
-    selectedModel: home.selectedModel, findings: home.findings, env: displayEnv(home.env), projects,
+    selectedModel: bare.selectedModel, findings: [...bare.findings, ...homeFindings], env: displayEnv(bare.env), projects,
   };
 }
 

@@ -6,7 +6,7 @@
 import { deepEqual } from './deep-equal.js';
 import { classify, isObject } from './json-text.js';
 import type { Policy } from './policy-schema.js';
-import { mergeSettings } from './settings-merge.js';
+import { hasPath, mergeSettings } from './settings-merge.js';
 import type { FileRole, Finding, JsonObject } from './types.js';
 
 export interface ManagedFile {
@@ -84,6 +84,17 @@ export function analyzeManaged(policy: Policy, files: readonly ManagedFile[], os
     const wins = lost && (policy.enforceIn === 'user' || oursIdx < 0 || idx > oursIdx);
     perFile.get(p.file.path)!.push({ code: 'managed-conflict', key: 'env', blocking: wins, message: 'env is not an object' });
   });
+  // A key the policy removes everywhere it may write, set by a managed file we do not own: it stays in
+  // effect for every session (e.g. another tool's ANTHROPIC_AUTH_TOKEN beating the policy's apiKeyHelper).
+  // `model` is judged by its effect (the selected model must be one the policy maps).
+  for (const key of policy.removeKeys) {
+    if (key === 'model') continue;
+    const path = key.split('.');
+    for (const p of parsed) {
+      if (p.file.role === 'ccfleet-dropin' || !hasPath(p.value, path)) continue;
+      perFile.get(p.file.path)!.push({ code: 'managed-conflict', key, blocking: true, message: 'sets a key the policy removes (ccfleet never writes a managed file it does not own)' });
+    }
+  }
   if (policy.enforceIn === 'managed') {
     for (const [k, v] of Object.entries(policy.managedSettings)) {
       if (deepEqual(effective[k], v)) continue;

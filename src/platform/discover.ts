@@ -25,6 +25,12 @@ export interface DiscoveredUser {
   claudeJsonState: 'ok' | 'absent' | 'unreadable';
   settingsPath: string;
   projects: DiscoveredProject[];
+  /**
+   * The home folder as the project a session started there sees (Claude Code reads `~/.claude/settings.local.json`
+   * as its local settings, and `~/.claude/settings.json` as its project settings when CLAUDE_CONFIG_DIR moves
+   * the user file elsewhere). Null when the home is already one of `projects`.
+   */
+  homeProject: DiscoveredProject | null;
 }
 
 export interface DiscoveredManaged {
@@ -71,13 +77,20 @@ function discoverUser(platform: Platform, fs: FsView, policy: Policy, user: Host
   const { keys, state } = readProjectKeys(fs, claudeJson);
   const seen = new Set<string>();
   const projects: DiscoveredProject[] = [];
+  const settingsPath = platform.path.join(dir, 'settings.json');
+  // A project's shared file that IS the user file (a session in the home without CLAUDE_CONFIG_DIR) is the user level.
+  const project = (p: string): DiscoveredProject => {
+    const root = gitRoot(fs, platform, p, gitMemo);
+    return { path: p, gitRoot: root, files: projectFiles(platform, p, root).filter((f) => f.path !== settingsPath) };
+  };
   for (const key of keys) {
     const p = platform.canonicalProjectPath(key);
     if (!p || seen.has(p) || !fs.isDir(p)) continue;
     seen.add(p);
-    const root = gitRoot(fs, platform, p, gitMemo);
-    projects.push({ path: p, gitRoot: root, files: projectFiles(platform, p, root) });
+    projects.push(project(p));
   }
   projects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { user, configDir: dir, customConfigDir: custom, claudeJson, claudeJsonState: state, settingsPath: platform.path.join(dir, 'settings.json'), projects };
+  const homeKey = platform.canonicalProjectPath(user.home);
+  const homeProject = homeKey !== null && seen.has(homeKey) ? null : project(user.home);
+  return { user, configDir: dir, customConfigDir: custom, claudeJson, claudeJsonState: state, settingsPath, projects, homeProject };
 }

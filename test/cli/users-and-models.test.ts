@@ -49,9 +49,11 @@ describe('who is covered', () => {
     expect(two.code).toBe(0);
   });
 
-  it('users.configDirs: the named folder is used, ~/.claude is neither reported nor touched', () => {
+  // With CLAUDE_CONFIG_DIR set, Claude Code no longer reads ~/.claude/settings.json as the user file — but a
+  // session started in the home folder reads it as that folder's project settings (seen on the wire with
+  // 2.1.332, test/e2e/users-and-folders.test.ts), so it is reported as a project file and repaired too.
+  it('users.configDirs: the named folder is the user level; ~/.claude/settings.json is the home\'s project file', () => {
     f.setPolicy({ users: { exclude: ['carol'], configDirs: { alice: '~/.config/claude' } } });
-    const oldDir = snapshotTree(f.host('/home/alice/.claude'));
     const oldProject = snapshotTree(f.host('/home/alice/old'));
     const carol = snapshotTree(f.host('/home/carol'));
     const rep = f.json('repair');
@@ -63,8 +65,10 @@ describe('who is covered', () => {
     const s = states(rep);
     expect(s['/home/alice/.config/claude/settings.json']).toBe('repaired');
     expect(s['/home/alice/web/.claude/settings.local.json']).toBe('repaired');
-    expect(Object.keys(s).filter((p) => p.startsWith('/home/alice/.claude/') || p.startsWith('/home/alice/old') || p.startsWith('/home/carol'))).toEqual([]);
-    expect(snapshotTree(f.host('/home/alice/.claude'))).toEqual(oldDir);
+    expect(Object.keys(s).filter((p) => p.startsWith('/home/alice/old') || p.startsWith('/home/carol'))).toEqual([]);
+    expect(s['/home/alice/.claude/settings.json']).toBe('repaired');
+    expect(fileOf(rep, '/home/alice/.claude/settings.json').scope).toBe('project');
+    expect(f.read('/home/alice/.claude/settings.json')).not.toContain('model');
     expect(snapshotTree(f.host('/home/alice/old'))).toEqual(oldProject);
     expect(snapshotTree(f.host('/home/carol'))).toEqual(carol);
     expect(f.read('/home/alice/.config/claude/settings.json')).not.toContain('model');

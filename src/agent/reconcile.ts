@@ -248,8 +248,13 @@ function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked
     const { v, compliant } = session(proj);
     return { path: proj.path, selectedModel: v.selectedModel, compliant, findings: v.findings, ...(deepEqual(v.env, bare.env) ? {} : { env: displayEnv(v.env) }) };
   });
-  // A session in the home folder also reads the home's own project files (when the home is not a listed project).
+  // A session in the home folder also reads the home's own project files (when the home is not a listed
+  // project); when it has any, the home is reported among the projects so its session's model is visible.
   const home = du.homeProject ? session(du.homeProject) : null;
+  if (du.homeProject && home && tracked.some((t) => t.report.project === du.homeProject!.path)) {
+    const { v, compliant } = home;
+    projects.push({ path: du.homeProject.path, selectedModel: v.selectedModel, compliant, findings: v.findings, ...(deepEqual(v.env, bare.env) ? {} : { env: displayEnv(v.env) }) });
+  }
   const homeFindings = home && !home.compliant ? home.v.findings.filter((f) => f.blocking).map((f) => ({ ...f, message: `session in the home folder: ${f.message ?? f.code}` })) : [];
   const compliant = bare.compliant && (home?.compliant ?? true) && projects.every((p) => p.compliant) && !fileBlocking(userFile ? [userFile] : []);
   return {

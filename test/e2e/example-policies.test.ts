@@ -14,7 +14,7 @@ import { e2e } from './support/real-claude.js';
 import { AFTER, OLD_AUTH, OLD_ENV, SCENARIO_TIMEOUT, useScenarios } from './support/scenario.js';
 import { claudeJson } from './support/world.js';
 
-describe.skipIf(!e2e.ready)('example policies, real Claude Code on the wire', () => {
+describe.skipIf(!e2e.ready).concurrent('example policies, real Claude Code on the wire', () => {
   const scenario = useScenarios();
   const world = {
     '/home/dev/.claude.json': claudeJson('/home/dev/app'),

@@ -19,7 +19,7 @@ const MAIN = '/etc/claude-code/managed-settings.json';
 const home = { '/home/dev/.claude.json': claudeJson(), '/home/dev/.claude/settings.json': { model: 'sonnet', env: OLD_ENV } };
 const other = { env: { BASH_DEFAULT_TIMEOUT_MS: '120000' }, permissions: { deny: ['WebFetch'] }, cleanupPeriodDays: 20 };
 
-describe.skipIf(!e2e.ready)('managed settings owned by another tool, real Claude Code on the wire', () => {
+describe.skipIf(!e2e.ready).concurrent('managed settings owned by another tool, real Claude Code on the wire', () => {
   const scenario = useScenarios();
 
   it('non-conflicting managed-settings.json: kept byte-for-byte, compliant after repair', async () => {
@@ -34,10 +34,10 @@ describe.skipIf(!e2e.ready)('managed settings owned by another tool, real Claude
     });
   }, SCENARIO_TIMEOUT);
 
-  // DISCREPANCY (ccfleet core): the other tool's managed env ANTHROPIC_AUTH_TOKEN (a key this policy removes
-  // everywhere it may write) stays in effect after repair: Claude Code sends "Authorization: Bearer
-  // tok-other-tool" (plus the helper's key as x-api-key) to the policy's gateway, yet `repair` exits 0 and
-  // `check` says compliant (managed-settings.json only gets a non-blocking managed-conflict finding).
+  // DISCREPANCY (ccfleet core): the other tool's managed env ANTHROPIC_AUTH_TOKEN (a key this policy removes)
+  // stays in effect after repair: Claude Code sends "Authorization: Bearer tok-other-tool" (plus the helper's
+  // key as x-api-key) to the policy's gateway. The machine verdict is right (blocking managed-conflict,
+  // repair and check exit 1), but users[].compliant is true with no findings for the session.
   it.fails('managed-settings.json with another base URL and token: our drop-in wins the URL, the token still beats the key helper', async () => {
     await scenario({
       policy: 'alias-routing',

@@ -17,7 +17,7 @@ const known = { '/home/dev/.claude.json': claudeJson(APP), '/home/dev/app/README
 const oldUser = (extra: Record<string, unknown> = {}, env: Record<string, string> = {}) => ({ '/home/dev/.claude/settings.json': { ...extra, env: { ...OLD_ENV, ...env } } });
 const before = (model: string) => ({ gateway: 'rogue' as const, model, auth: OLD_AUTH });
 
-describe.skipIf(!e2e.ready)('model keys in user, project and local files, real Claude Code on the wire', () => {
+describe.skipIf(!e2e.ready).concurrent('model keys in user, project and local files, real Claude Code on the wire', () => {
   const scenario = useScenarios();
 
   it('user file, alias "sonnet" (no mapping yet): the built-in Sonnet id before, the policy mapping after', async () => {

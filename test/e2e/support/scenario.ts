@@ -19,22 +19,28 @@
  *   4. ccfleet's effective ANTHROPIC_BASE_URL for the session is the base URL on the wire.
  * Before repair the scenario's wire must be non-compliant and `check` must say so (exit 1); after repair
  * `check` must say compliant (exit 0) unless the scenario says reality keeps it non-compliant.
- * These are soft assertions: a scenario runs to the end and reports every discrepancy, before and after.
+ * A scenario runs to the end and reports every disagreement at once (claims.ts). Scenarios of a file may
+ * run concurrently (`describe(..., { concurrent: true })`): at most CCFLEET_E2E_CONCURRENCY (default 2)
+ * at a time per test worker.
  * CCFLEET_E2E_KEEP=1 keeps the fixture folders and prints where they are.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
-import { ccfleet, type Report, type SessionModel } from './ccfleet.js';
-import { runNamespaced, type RunResult } from './namespace.js';
-import { examplePolicy, expectedCredential, mappedAlias, mappedModels, type ExamplePolicy, type PolicyDoc } from './policy.js';
+import { afterAll, beforeAll } from 'vitest';
+import { Claims } from './claims.js';
+import { ccfleet, type Report } from './ccfleet.js';
+import { judgeRun, type Expect } from './judge.js';
+import { runNamespaced } from './namespace.js';
+import { examplePolicy, type ExamplePolicy, type PolicyDoc } from './policy.js';
 import { CLAUDE_BIN } from './real-claude.js';
-import { startGateways, wireOf, type GatewayName, type Gateways, type Wire } from './wire.js';
+import { startGateways, wireOf, type Gateways, type Wire } from './wire.js';
 import { buildWorld, type Content, type WorldUser } from './world.js';
 
-/** Per-test timeout: two `claude -p` runs per session and four CLI runs, on two busy cores. */
-export const SCENARIO_TIMEOUT = 180_000;
+export type { Expect } from './judge.js';
+
+/** Per-test timeout: waiting for a slot, two `claude -p` runs per session and three CLI runs, on busy cores. */
+export const SCENARIO_TIMEOUT = 300_000;
 
 export const DEV: WorldUser = { name: 'dev', uid: 4301 };
 
@@ -42,23 +48,8 @@ export const DEV: WorldUser = { name: 'dev', uid: 4301 };
 export const OLD_ENV = { ANTHROPIC_BASE_URL: '$ROGUE', ANTHROPIC_AUTH_TOKEN: 'tok-dev-old' };
 export const OLD_AUTH = 'Bearer tok-dev-old';
 
-export type ModelExpect = string | { alias: 'opus' | 'sonnet' | 'haiku' };
-
-export interface Expect {
-  gateway: GatewayName;
-  /** A literal model id, or the policy's mapping of an alias. */
-  model: ModelExpect;
-  /** The Authorization header: a literal, or "policy" (the policy's credential, and x-api-key when it sends one). */
-  auth: string;
-  /** Whether the wire is compliant (default: false before repair, true after). */
-  compliant?: boolean;
-  /**
-   * ccfleet's verdict for the session (default: `compliant`). Differs only where the policy is stricter
-   * than the effect (e.g. a removed key still present that changes nothing on the wire), or for a session
-   * in the home, whose verdict is the user's (home and every project).
-   */
-  verdict?: boolean;
-}
+/** The standard "after repair" expectation: the policy's gateway, its credential, its Opus mapping. */
+export const AFTER: Expect = { gateway: 'policy', model: { alias: 'opus' }, auth: 'policy' };
 
 export interface Session {
   user: string;
@@ -81,7 +72,7 @@ export interface ScenarioSpec {
   sessions: Session[];
   /** The machine's verdict after repair (default true). */
   compliantAfter?: boolean;
-  /** Extra checks once everything ran. */
+  /** Extra checks once everything ran (throw to fail). */
   verify?: (r: ScenarioResult) => void;
 }
 
@@ -92,9 +83,7 @@ export interface ScenarioResult {
   after: { repair: Report; check: Report; wires: Wire[] };
 }
 
-/** The standard "after repair" expectation: the policy's gateway, its credential, its Opus mapping. */
-export const AFTER: Expect = { gateway: 'policy', model: { alias: 'opus' }, auth: 'policy' };
-
+const slots = limiter(Number(process.env.CCFLEET_E2E_CONCURRENCY) || 2);
 let counter = 0;
 
 /**
@@ -111,106 +100,78 @@ export function useScenarios(): (spec: ScenarioSpec) => Promise<ScenarioResult> 
   });
   return (spec) => {
     if (!gw) throw new Error('gateways not started: call useScenarios() inside a describe');
-    return runScenario(gw, spec);
+    const g = gw;
+    return slots(() => runScenario(g, spec));
   };
 }
 
 async function runScenario(gw: Gateways, spec: ScenarioSpec): Promise<ScenarioResult> {
   const users = spec.users ?? [DEV];
+  const uidOf = (name: string) => {
+    const u = users.find((x) => x.name === name);
+    if (!u) throw new Error(`session user ${name} is not in the world`);
+    return u.uid;
+  };
   const policy = examplePolicy(spec.policy, gw.policy.url);
   spec.transform?.(policy);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-e2e-scratch-'));
   const policyFile = path.join(scratch, 'policy.json');
   fs.writeFileSync(policyFile, `${JSON.stringify(policy, null, 2)}\n`);
   const world = buildWorld({ users, files: spec.files, git: spec.git }, { $GATEWAY: gw.policy.url, $ROGUE: gw.rogue.url });
-  const keep = process.env.CCFLEET_E2E_KEEP === '1';
-  try {
-    const runClaude = async (s: Session, phase: string): Promise<{ wire: Wire; run: RunResult; tag: string }> => {
-      const user = users.find((u) => u.name === s.user);
-      if (!user) throw new Error(`session user ${s.user} is not in the world`);
-      const tag = `${process.pid}-${++counter}`;
-      const runScratch = fs.mkdtempSync(path.join(scratch, 'ns-'));
-      const run = await runNamespaced({
-        root: world.root,
-        scratch: runScratch,
-        cwd: s.cwd,
-        uid: user.uid,
-        gid: user.uid,
-        env: { PATH: '/usr/bin:/bin', HOME: world.home(user.name), TERM: 'dumb', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...s.env },
-        argv: [CLAUDE_BIN, '-p', `say ok [e2e ${tag}]`, '--output-format', 'json'],
-        // A run takes a second or two; one that cannot reach its endpoint retries for minutes.
-        timeoutMs: 45_000,
-      });
-      const wires = wireOf(gw, tag);
-      const where = `${phase}, ${s.user} in ${s.cwd}`;
-      expect(wires.length, `${where}: expected one main-loop request, got ${wires.length}; claude exit ${run.code} ${run.signal ?? ''}\nstderr: ${run.stderr.slice(0, 1500)}\nstdout: ${run.stdout.slice(0, 1500)}`).toBe(1);
-      expect(run.code, `${where}: claude exit code; stderr: ${run.stderr.slice(0, 1500)}`).toBe(0);
-      return { wire: wires[0]!, run, tag };
-    };
+  const claims = new Claims();
 
-    /** Asserts one run; returns whether its wire is compliant. */
-    const assertRun = (phase: 'before' | 'after', s: Session, report: Report, wire: Wire): boolean => {
-      const exp = phase === 'before' ? s.before : s.after;
-      const user = users.find((u) => u.name === s.user)!;
-      const where = `${phase} repair, ${s.user} in ${s.cwd}`;
-      const verdict = sessionVerdict(report, s);
-      const credential = expectedCredential(policy, user.uid);
-      const mapped = mappedModels(policy);
-      const wireCompliant = wire.gateway === 'policy' && wire.authorization === credential.authorization && wire.apiKey === credential.apiKey && mapped.has(wire.model ?? '');
-      const ctx = `\n  wire: ${JSON.stringify(wire)}\n  ccfleet: ${JSON.stringify(verdict)}`;
-
-      // 1. reality, as the scenario states it
-      expect.soft(wire.gateway, `${where}: gateway${ctx}`).toBe(exp.gateway);
-      expect.soft(wire.model, `${where}: model on the wire${ctx}`).toBe(modelOf(policy, exp.model));
-      if (exp.auth === 'policy') {
-        expect.soft({ authorization: wire.authorization, apiKey: wire.apiKey }, `${where}: credential${ctx}`).toEqual(credential);
-      } else {
-        expect.soft(wire.authorization, `${where}: Authorization${ctx}`).toBe(exp.auth);
-      }
-      expect.soft(wireCompliant, `${where}: the wire is ${wireCompliant ? '' : 'not '}compliant${ctx}`).toBe(exp.compliant ?? phase === 'after');
-      // 2. the model ccfleet says this session selects is the one on the wire
-      expect.soft(verdict.selectedModel.resolved, `${where}: ccfleet's selectedModel.resolved vs the wire${ctx}`).toBe(wire.model);
-      // 3. ccfleet never calls a session compliant that the wire shows is not
-      if (verdict.compliant) expect.soft(wireCompliant, `${where}: ccfleet says compliant, the wire is not${ctx}`).toBe(true);
-      expect.soft(verdict.compliant, `${where}: ccfleet's verdict for the session${ctx}`).toBe(exp.verdict ?? exp.compliant ?? phase === 'after');
-      // 4. ccfleet's effective base URL for the session
-      if (verdict.baseUrl) expect.soft(verdict.baseUrl, `${where}: ccfleet's effective ANTHROPIC_BASE_URL vs the wire${ctx}`).toBe(wire.baseUrl);
-      return wireCompliant;
-    };
-    const claimMachine = (phase: string, report: Report, compliantWires: boolean[]) => {
-      if (report.compliant) expect.soft(compliantWires.every(Boolean), `${phase}: ccfleet says the machine is compliant, a session's wire is not`).toBe(true);
-    };
-
-    // BEFORE: the messy world as the developer left it. The machine-level exit codes are asserted after
-    // the wire, so a wrong verdict fails with the request that proves it.
-    const check0 = await ccfleet('check', world.root, policyFile);
-    const wires0: Wire[] = [];
-    const ok0: boolean[] = [];
-    for (const s of spec.sessions) {
-      const { wire } = await runClaude(s, 'before repair');
-      wires0.push(wire);
-      ok0.push(assertRun('before', s, check0.report, wire));
+  /** One `claude -p` as the session's user; its one main-loop request (anything else fails at once). */
+  const claude = async (s: Session, phase: string): Promise<Wire> => {
+    const uid = uidOf(s.user);
+    const tag = `${process.pid}-${++counter}`;
+    const run = await runNamespaced({
+      root: world.root,
+      scratch: fs.mkdtempSync(path.join(scratch, 'ns-')),
+      cwd: s.cwd,
+      uid,
+      gid: uid,
+      env: { PATH: '/usr/bin:/bin', HOME: world.home(s.user), TERM: 'dumb', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...s.env },
+      argv: [CLAUDE_BIN, '-p', `say ok [e2e ${tag}]`, '--output-format', 'json'],
+      // A run takes a second or two; one that cannot reach its endpoint retries for minutes.
+      timeoutMs: 45_000,
+    });
+    const wires = wireOf(gw, tag);
+    if (wires.length !== 1 || run.code !== 0) {
+      throw new Error(`${phase}, ${s.user} in ${s.cwd}: expected exit 0 and one main-loop request, got exit ${run.code} ${run.signal ?? ''} and ${wires.length} request(s)\nstderr: ${run.stderr.slice(0, 1500)}\nstdout: ${run.stdout.slice(0, 1500)}`);
     }
-    claimMachine('before repair', check0.report, ok0);
-    expect.soft(check0.report.compliant, 'check before repair: machine verdict').toBe(false);
-    expect.soft(check0.code, `check before repair: exit code; ${check0.stderr}`).toBe(1);
+    return wires[0]!;
+  };
+
+  /** Every session once against `report`; then the machine-level claim. */
+  const phase = async (name: 'before' | 'after', report: Report): Promise<Wire[]> => {
+    const wires: Wire[] = [];
+    const compliant: boolean[] = [];
+    for (const s of spec.sessions) {
+      const wire = await claude(s, `${name} repair`);
+      wires.push(wire);
+      compliant.push(judgeRun(claims, { phase: name, session: s, uid: uidOf(s.user), exp: name === 'before' ? s.before : s.after, report, wire, policy }));
+    }
+    if (report.compliant && !compliant.every(Boolean)) claims.equal(report.compliant, false, `${name} repair: ccfleet says the machine is compliant, a session's wire is not`);
+    return wires;
+  };
+
+  try {
+    // BEFORE: the messy world as the developer left it.
+    const check0 = await ccfleet('check', world.root, policyFile);
+    const wires0 = await phase('before', check0.report);
+    claims.equal(check0.report.compliant, false, 'check before repair: machine verdict');
+    claims.equal(check0.code, 1, `check before repair: exit code ${check0.stderr}`);
 
     // AFTER: repair, then the verdict and the wire again.
     const compliantAfter = spec.compliantAfter ?? true;
     const repair = await ccfleet('repair', world.root, policyFile);
     const check1 = await ccfleet('check', world.root, policyFile);
-    const wires1: Wire[] = [];
-    const ok1: boolean[] = [];
-    for (const s of spec.sessions) {
-      const { wire } = await runClaude(s, 'after repair');
-      wires1.push(wire);
-      ok1.push(assertRun('after', s, check1.report, wire));
-    }
-    claimMachine('after repair', check1.report, ok1);
-    const files = JSON.stringify(repair.report.files.map((f) => [f.path, f.state, f.findings.map((x) => x.code)]));
-    expect.soft(check1.report.compliant, `check after repair: machine verdict; files ${files}`).toBe(compliantAfter);
-    expect.soft(repair.code, `repair: exit code; ${repair.stderr} ${files}`).toBe(compliantAfter ? 0 : 1);
-    expect.soft(check1.code, `check after repair: exit code; ${check1.stderr}`).toBe(compliantAfter ? 0 : 1);
+    const wires1 = await phase('after', check1.report);
+    const files = `\n    files: ${JSON.stringify(repair.report.files.map((f) => [f.path, f.state, f.findings.map((x) => x.code)]))}`;
+    claims.equal(check1.report.compliant, compliantAfter, 'check after repair: machine verdict', files);
+    claims.equal(repair.code, compliantAfter ? 0 : 1, `repair: exit code ${repair.stderr}`, files);
+    claims.equal(check1.code, compliantAfter ? 0 : 1, `check after repair: exit code ${check1.stderr}`);
+    claims.settle('ccfleet vs the real Claude Code');
 
     const result: ScenarioResult = {
       policy,
@@ -221,7 +182,7 @@ async function runScenario(gw: Gateways, spec: ScenarioSpec): Promise<ScenarioRe
     spec.verify?.(result);
     return result;
   } finally {
-    if (keep) console.warn(`CCFLEET_E2E_KEEP: fixture root ${world.root}, policy and scratch ${scratch}`);
+    if (process.env.CCFLEET_E2E_KEEP === '1') console.warn(`CCFLEET_E2E_KEEP: fixture root ${world.root}, policy and scratch ${scratch}`);
     else {
       world.cleanup();
       fs.rmSync(scratch, { recursive: true, force: true });
@@ -229,30 +190,19 @@ async function runScenario(gw: Gateways, spec: ScenarioSpec): Promise<ScenarioRe
   }
 }
 
-function modelOf(policy: PolicyDoc, m: ModelExpect): string {
-  return typeof m === 'string' ? m : mappedAlias(policy, m.alias);
-}
-
-interface SessionVerdict {
-  compliant: boolean;
-  selectedModel: SessionModel;
-  /** The effective ANTHROPIC_BASE_URL ccfleet reports (a project's env when it differs from the home's). */
-  baseUrl: string | undefined;
-  findings: string[];
-}
-
-/**
- * ccfleet's verdict for a session: the listed project's when Claude Code starts in a project ccfleet lists,
- * otherwise the user's. The contract defines `users[].selectedModel` for "a folder with no project
- * settings" and a compliant user as compliant "for a session in their home folder": a session in the home
- * (or any unlisted folder) is judged by the user's verdict.
- */
-function sessionVerdict(report: Report, s: Session): SessionVerdict {
-  const user = report.users.find((u) => u.name === s.user);
-  if (!user) throw new Error(`ccfleet reports no user ${s.user}: ${report.users.map((u) => u.name).join(', ')}`);
-  const homeBase = user.env?.ANTHROPIC_BASE_URL?.value;
-  const project = user.projects.find((p) => p.path === s.cwd);
-  if (!project) return { compliant: user.compliant, selectedModel: user.selectedModel, baseUrl: homeBase, findings: user.findings.map((f) => f.code) };
-  const baseUrl = project.env ? project.env.ANTHROPIC_BASE_URL?.value : homeBase;
-  return { compliant: project.compliant, selectedModel: project.selectedModel, baseUrl, findings: project.findings.map((f) => f.code) };
+/** Runs at most `n` of the given jobs at a time, in arrival order (a finished job hands its slot on). */
+function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (job) => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await job();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }

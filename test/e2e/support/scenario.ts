@@ -11,17 +11,18 @@
  *
  * After every run, in both phases:
  *   1. the wire is what the scenario says reality is (gateway, credential header, model) — expectations
- *      written from docs/claude-code-wire-facts.md, not from ccfleet;
+ *      written from docs/claude-code-wire-facts.md and what the client did here, never from ccfleet;
  *   2. ccfleet's `selectedModel.resolved` for the session (the listed project's for a session in a project
  *      ccfleet lists, the user's otherwise — the home, an unlisted folder) equals the model on the wire;
  *   3. when ccfleet calls the session compliant, the wire is compliant: the policy's base URL, the policy's
  *      credential in the right header, a model the policy maps;
- *   4. ccfleet's effective ANTHROPIC_BASE_URL for the session is the base URL on the wire.
+ *   4. ccfleet's effective ANTHROPIC_BASE_URL for the session is the base URL on the wire;
+ * and a machine `check` calls compliant has only compliant wires (the judging is judge.ts).
  * Before repair the scenario's wire must be non-compliant and `check` must say so (exit 1); after repair
  * `check` must say compliant (exit 0) unless the scenario says reality keeps it non-compliant.
  * A scenario runs to the end and reports every disagreement at once (claims.ts). Scenarios of a file may
- * run concurrently (`describe(..., { concurrent: true })`): at most CCFLEET_E2E_CONCURRENCY (default 2)
- * at a time per test worker.
+ * run concurrently (`describe.concurrent`): at most CCFLEET_E2E_CONCURRENCY (default 2) at a time per test
+ * worker; their requests are told apart by a tag in each prompt (wire.ts).
  * CCFLEET_E2E_KEEP=1 keeps the fixture folders and prints where they are.
  */
 import fs from 'node:fs';

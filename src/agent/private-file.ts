@@ -4,11 +4,11 @@
  * symlink, not a folder, or owned by another uid is refused (WRITE_REFUSED) — the state dir is never a
  * place someone else controls. A file is written to a temp name beside it (O_EXCL|O_NOFOLLOW), fsynced,
  * renamed over the target and the folder fsynced; on failure no temp file is left (WRITE_FAILED).
- * `writeNewPrivateFiles(stages)` writes many files that are new (never replacing content someone still
- * needs) with the fsyncs batched, stage by stage: each file is written to a temp name and renamed, then
- * every file of the stage is fsynced, then every folder touched once. A stage starts only once the
- * previous one is durable, so a file of a later stage never exists without the earlier stages' files
- * (e.g. a backup entry without its content), even after a crash; everything is durable on return.
+ * `createPrivateFileAtomic(dir, data, names)` does the same but never replaces: the temp file is
+ * hard-linked to a final name, so of two writers racing for one name exactly one gets it (the other
+ * tries the next name it is offered).
+ * Readers check the folder with `privateDirExists` (same refusals); `removeStaleTemps` sweeps the temp
+ * files of writers that were killed.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,11 +18,6 @@ import { O_NOFOLLOW } from './fs-safety.js';
 import { errorCode, fsyncDir } from './fsync.js';
 
 const C = fs.constants;
-
-export interface PrivateFile {
-  file: string;
-  data: string | Buffer;
-}
 
 /**
  * Creates `dir` (and parents) if needed and makes sure it is ours and mode 0700 (POSIX). Returns the
@@ -37,12 +32,8 @@ export function ensurePrivateDir(dir: string): string[] {
     throw new CcfleetError('WRITE_FAILED', `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
   }
   const st = fs.lstatSync(dir);
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new CcfleetError('WRITE_REFUSED', `${dir} is not a real folder`);
-  if (process.platform !== 'win32') {
-    const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) throw new CcfleetError('WRITE_REFUSED', `${dir} is owned by uid ${st.uid}, not ${uid}`);
-    if ((st.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
-  }
+  refuseForeignDir(dir, st);
+  if (process.platform !== 'win32' && (st.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
   const touched: string[] = [];
   if (first !== undefined) {
     const end = path.resolve(dir);
@@ -55,6 +46,83 @@ export function ensurePrivateDir(dir: string): string[] {
   }
   return touched;
 }
+
+/**
+ * For readers: whether `dir` exists (false when it or a parent is missing). WRITE_REFUSED when it is a
+ * symlink, not a folder, or another uid's, exactly as ensurePrivateDir would refuse it.
+ */
+export function privateDirExists(dir: string): boolean {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (e) {
+    const code = errorCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new CcfleetError('WRITE_FAILED', `cannot read ${dir}: ${code}`, { cause: e });
+  }
+  refuseForeignDir(dir, st);
+  return true;
+}
+
+function refuseForeignDir(dir: string, st: fs.Stats): void {
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new CcfleetError('WRITE_REFUSED', `${dir} is not a real folder`);
+  const uid = process.platform === 'win32' ? undefined : process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw new CcfleetError('WRITE_REFUSED', `${dir} is owned by uid ${st.uid}, not ${uid}`);
+}
+
+/**
+ * Creates a new file (0600) in `dir` atomically and durably, never replacing one: `data` goes to a temp
+ * file beside it, fsynced, then hard-linked to the name `names(0)`; while the name is taken (EEXIST), to
+ * `names(1)`, `names(2)`... until `names` gives null. Then fsync of `extraFolders` (e.g. parents of
+ * folders just created) and of `dir`; the temp is removed. Two fsyncs whatever the size or the retries.
+ * Returns the name created, or null when every name offered was taken (nothing written). On a filesystem
+ * without hard links it falls back to exists-check + rename (the race is then not excluded).
+ * WRITE_FAILED on any failure; no temp file is left (a crash can leave one: its name is
+ * `.<names(0)>.tmp-<pid>-<8 hex>`, for removeStaleTemps).
+ */
+export function createPrivateFileAtomic(
+  dir: string,
+  data: string | Buffer,
+  names: (attempt: number) => string | null,
+  extraFolders: readonly string[] = [],
+): string | null {
+  let tmp: string | null = null;
+  let name = names(0);
+  try {
+    if (name === null) return null;
+    tmp = writeTemp(path.join(dir, name), typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncPath(tmp);
+    for (let attempt = 1; ; attempt++) {
+      if (linkNew(tmp, path.join(dir, name))) break;
+      name = names(attempt);
+      if (name === null) return null;
+    }
+    for (const folder of new Set([...extraFolders, dir])) fsyncDir(folder);
+    return name;
+  } catch (e) {
+    throw new CcfleetError('WRITE_FAILED', `cannot write ${path.join(dir, name ?? '')}: ${errorCode(e)}`, { cause: e, retryable: true });
+  } finally {
+    if (tmp !== null) fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Gives `tmp` the name `file` unless taken: hard link (exclusive), or rename where there are no hard links. */
+function linkNew(tmp: string, file: string): boolean {
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    const code = errorCode(e);
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code)) throw e;
+    if (fs.existsSync(file)) return false;
+    fs.renameSync(tmp, file);
+    return true;
+  }
+}
+
+/** link(2) errors meaning "this filesystem has no hard links" (vfat and friends answer EPERM on Linux). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 export function writePrivateFileAtomic(file: string, data: string | Buffer): void {
   let tmp: string | null = null;
@@ -72,38 +140,40 @@ export function writePrivateFileAtomic(file: string, data: string | Buffer): voi
 }
 
 /**
- * `extraFolders`: folders to fsync with the first stage too (e.g. parents of folders just created).
- * Only for files nobody reads before the call returns, or whose reader tells a torn file by its content
- * (backup entries: unparseable → skipped; contents: sha256-checked): until its stage is fsynced, a crash
- * can leave a file of that stage empty or partial under its final name.
+ * Removes the temp files a killed writer left in `dir` (`.<name>.tmp-<pid>-<8 hex>` with `<name>`
+ * matching `names`): only those of processes that no longer run, so a live writer's temp stays.
+ * Best effort; returns how many it removed. `listing`: the folder's names, when the caller just read them.
  */
-export function writeNewPrivateFiles(stages: readonly (readonly PrivateFile[])[], extraFolders: readonly string[] = []): void {
-  let current = '';
-  let tmp: string | null = null;
+export function removeStaleTemps(dir: string, names: RegExp, listing?: readonly string[]): number {
+  let removed = 0;
+  let entries: readonly string[];
   try {
-    const folders = new Set(extraFolders);
-    for (const files of stages) {
-      for (const { file, data } of files) {
-        current = file;
-        tmp = writeTemp(file, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-        fs.renameSync(tmp, file);
-        tmp = null;
-        folders.add(path.dirname(file));
-      }
-      for (const { file } of files) {
-        current = file;
-        fsyncPath(file);
-      }
-      for (const dir of folders) {
-        current = dir;
-        fsyncDir(dir);
-      }
-      folders.clear();
+    entries = listing ?? fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const m = TEMP.exec(entry);
+    if (!m || !names.test(m[1]!) || isRunning(Number(m[2]))) continue;
+    try {
+      fs.unlinkSync(path.join(dir, entry));
+      removed++;
+    } catch {
+      // Gone already (another writer swept it) or not ours to remove: harmless.
     }
+  }
+  return removed;
+}
+
+const TEMP = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
   } catch (e) {
-    throw new CcfleetError('WRITE_FAILED', `cannot write ${current}: ${errorCode(e)}`, { cause: e, retryable: true });
-  } finally {
-    if (tmp !== null) fs.rmSync(tmp, { force: true });
+    return errorCode(e) === 'EPERM';
   }
 }
 

@@ -254,6 +254,7 @@ function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked
   if (du.homeProject && home && tracked.some((t) => t.report.project === du.homeProject!.path)) {
     const { v, compliant } = home;
     projects.push({ path: du.homeProject.path, selectedModel: v.selectedModel, compliant, findings: v.findings, ...(deepEqual(v.env, bare.env) ? {} : { env: displayEnv(v.env) }) });
+    projects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
   const homeFindings = home && !home.compliant ? home.v.findings.filter((f) => f.blocking).map((f) => ({ ...f, message: `session in the home folder: ${f.message ?? f.code}` })) : [];
   const compliant = bare.compliant && (home?.compliant ?? true) && projects.every((p) => p.compliant) && !fileBlocking(userFile ? [userFile] : []);

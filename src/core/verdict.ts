@@ -28,8 +28,10 @@ export function evaluateSession(policy: Policy, layers: readonly Layer[]): Sessi
     else if (got.value !== v) findings.push({ code: 'env-not-enforced', key: `env.${k}`, blocking: true, message: `${got.label} sets another value` });
   }
   for (const layer of layers) {
-    if (layer.level === 'managed') continue;
     for (const key of policy.removeKeys) {
+      // A managed `model` is judged by its effect (the selected model below); any other removed key set in
+      // the managed tier (by a file ccfleet does not own) is in effect for this session.
+      if (layer.level === 'managed' && key === 'model') continue;
       if (!hasPath(layer.settings, splitKey(key))) continue;
       if (key === 'model' && modelAllowed(policy, layer.settings.model)) continue;
       findings.push({ code: key === 'model' ? 'model-present' : 'key-present', key, blocking: true, message: `in ${layer.label}` });

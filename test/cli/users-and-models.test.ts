@@ -61,7 +61,8 @@ describe('who is covered', () => {
     expect(rep.json.users.map((u: { name: string }) => u.name)).toEqual(['alice', 'bob']);
     const alice = userOf(rep, 'alice')! as unknown as { configDir: string; projects: { path: string }[] };
     expect(alice.configDir).toBe('/home/alice/.config/claude');
-    expect(alice.projects.map((p) => p.path)).toEqual(['/home/alice/web']);
+    // the home is listed too: a session there reads ~/.claude/settings.json as its project settings
+    expect(alice.projects.map((p) => p.path)).toEqual(['/home/alice', '/home/alice/web']);
     const s = states(rep);
     expect(s['/home/alice/.config/claude/settings.json']).toBe('repaired');
     expect(s['/home/alice/web/.claude/settings.local.json']).toBe('repaired');

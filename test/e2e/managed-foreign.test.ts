@@ -34,11 +34,11 @@ describe.skipIf(!e2e.ready).concurrent('managed settings owned by another tool, 
     });
   }, SCENARIO_TIMEOUT);
 
-  // DISCREPANCY (ccfleet core): the other tool's managed env ANTHROPIC_AUTH_TOKEN (a key this policy removes)
-  // stays in effect after repair: Claude Code sends "Authorization: Bearer tok-other-tool" (plus the helper's
-  // key as x-api-key) to the policy's gateway. The machine verdict is right (blocking managed-conflict,
-  // repair and check exit 1), but users[].compliant is true with no findings for the session.
-  it.fails('managed-settings.json with another base URL and token: our drop-in wins the URL, the token still beats the key helper', async () => {
+  // The other tool's managed env ANTHROPIC_AUTH_TOKEN (a key this policy removes) stays in effect after
+  // repair: Claude Code sends "Authorization: Bearer tok-other-tool" (plus the helper's key as x-api-key).
+  // ccfleet cannot write that file, so the machine (blocking managed-conflict) and the user's sessions
+  // (key-present from the managed tier) stay non-compliant, and repair exits 1.
+  it('managed-settings.json with another base URL and token: our drop-in wins the URL, the token still beats the key helper', async () => {
     await scenario({
       policy: 'alias-routing',
       files: { ...home, [MAIN]: { env: { ANTHROPIC_BASE_URL: '$ROGUE', ANTHROPIC_AUTH_TOKEN: 'tok-other-tool' } } },

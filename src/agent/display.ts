@@ -8,13 +8,24 @@ export function displayEnv(env: Record<string, { value: string; source: string }
   return out;
 }
 
-/** Edits as they may be reported: a value set under a secret-looking key (or looking like a key) as a fingerprint. */
+/**
+ * Edits as they may be reported (the report leaves the process: stdout, logs, the server): the value of a
+ * planned edit follows the display rule — secret-looking keys and `sk-…`/`Bearer …` values become a
+ * fingerprint; containers member by member (a secret name covers everything under it).
+ */
 export function redactEdits(edits: readonly Edit[]): Edit[] {
-  return edits.map((e) => {
-    if (e.op !== 'set' || e.value === undefined) return e;
-    const key = e.key ?? '';
-    if (typeof e.value === 'string') return { ...e, value: displayValue(key.split('.').pop() ?? key, e.value) };
-    if (isSecretKey(key)) return { ...e, value: '(redacted)' };
-    return e;
-  });
+  return edits.map((e) => (e.value === undefined ? e : { ...e, value: redactValue(lastSegment(e.key ?? ''), e.value) }));
+}
+
+const lastSegment = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
+
+function redactValue(name: string, v: unknown): unknown {
+  if (typeof v === 'string') return displayValue(name, v);
+  if (Array.isArray(v)) return v.map((x) => redactValue(name, x));
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = redactValue(isSecretKey(name) ? name : k, x);
+    return out;
+  }
+  return v;
 }

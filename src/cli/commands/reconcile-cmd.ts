@@ -1,14 +1,13 @@
 /**
  * `check`, `repair [--dry-run]` and `status`: the same reconcile, different output and exit codes.
  * A `--user` that names nobody on this machine is a usage error (exit 2, nothing written): a typo must
- * not read as "compliant". JSON output goes through redactReport (no secret value leaves the process).
+ * not read as "compliant". Secret values are already fingerprints in the report (src/agent/display.ts).
  */
 import { reconcile } from '../../agent/reconcile.js';
 import type { MachineReport } from '../../agent/report-types.js';
 import { CcfleetError } from '../../core/errors.js';
 import type { CommonOptions } from '../args.js';
 import { baseContext, resolvePolicy, type RunContext } from '../context.js';
-import { redactReport } from '../redact.js';
 import { renderCheck, renderStatus } from '../render.js';
 import type { CommandResult } from './result.js';
 
@@ -38,4 +37,5 @@ function checkUsersExist(ctx: RunContext, wanted: readonly string[]): void {
   if (missing.length > 0) throw new CcfleetError('USAGE', `--user ${missing.map((u) => `"${u}"`).join(', ')}: no such user on this machine`);
 }
 
-const json = (r: MachineReport, extra: Record<string, unknown> = {}) => JSON.stringify({ ...redactReport(r), ...extra }, null, 2) + '\n';
+// Secrets are redacted where the report is built (src/agent/display.ts), so every consumer gets the same fingerprints.
+const json = (r: MachineReport, extra: Record<string, unknown> = {}) => JSON.stringify({ ...r, ...extra }, null, 2) + '\n';

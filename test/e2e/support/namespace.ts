@@ -26,8 +26,17 @@ export interface NamespacedRun {
   /** The command's complete environment (`env -i`). */
   env: Record<string, string>;
   argv: string[];
+  /** Host folder holding the binary to run; it appears as NS_BIN_DIR inside the namespace (see below). */
+  binDir: string;
   timeoutMs?: number;
 }
+
+/**
+ * Where the pinned binary's folder is bind-mounted inside the namespace: the checkout may sit under /tmp
+ * (hidden by the fresh tmpfs) or under a folder the unprivileged uid cannot traverse (e.g. /root), so the
+ * command runs it from here. The mount point is created inside `<root>/home`, which dies with the fixture.
+ */
+export const NS_BIN_DIR = '/home/.ccfleet-e2e-bin';
 
 export interface RunResult {
   code: number | null;
@@ -36,10 +45,13 @@ export interface RunResult {
   stderr: string;
 }
 
+const NS_BIN_DIR_SH = "'/home/.ccfleet-e2e-bin'";
+
 const SCRIPT = [
   'set -eu',
-  'root=$1; scratch=$2; cwd=$3; shift 3',
+  'root=$1; scratch=$2; cwd=$3; bindir=$4; shift 4',
   'mount --bind "$root/home" /home',
+  `mkdir -p ${NS_BIN_DIR_SH} && mount --bind "$bindir" ${NS_BIN_DIR_SH}`,
   'if [ ! -d /etc/claude-code ]; then',
   '  mkdir "$scratch/upper" "$scratch/work"',
   '  mount -t overlay overlay -o "lowerdir=/etc,upperdir=$scratch/upper,workdir=$scratch/work" /etc',
@@ -59,7 +71,7 @@ export const SYSTEM_ENV = { PATH: SYSTEM_PATH };
 export function unshareArgs(r: Omit<NamespacedRun, 'timeoutMs'>): string[] {
   const envArgs = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
   return [
-    '-m', '--propagation', 'private', '--', 'sh', '-c', SCRIPT, 'sh', r.root, r.scratch, r.cwd,
+    '-m', '--propagation', 'private', '--', 'sh', '-c', SCRIPT, 'sh', r.root, r.scratch, r.cwd, r.binDir,
     'setpriv', `--reuid=${r.uid}`, `--regid=${r.gid}`, '--clear-groups', '--',
     'env', '-i', ...envArgs, ...r.argv,
   ];

@@ -10,10 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../support/cli.js';
-import { SYSTEM_ENV, unshareArgs } from './namespace.js';
+import { NS_BIN_DIR, SYSTEM_ENV, unshareArgs } from './namespace.js';
 
 export const CLAUDE_VERSION = fs.readFileSync(path.join(repoRoot, 'scripts', 'claude-code-version'), 'utf8').trim();
 export const CLAUDE_BIN = path.join(repoRoot, '.cache', 'claude-code', CLAUDE_VERSION, 'claude');
+/** The same binary as the namespaced command sees it (namespace.ts bind-mounts its folder there). */
+export const CLAUDE_IN_NS = path.posix.join(NS_BIN_DIR, 'claude');
 
 export const HOW_TO_ENABLE =
   'to run it: `bash scripts/install-claude-code.sh`, then `npm test` as root on Linux with util-linux unshare/setpriv (CI does both)';
@@ -44,8 +46,8 @@ function probe(): string {
     fs.mkdirSync(path.join(root, 'etc', 'claude-code'), { recursive: true, mode: 0o755 });
     fs.writeFileSync(path.join(root, 'etc', 'claude-code', 'probe'), 'namespace-ok\n', { mode: 0o644 });
     fs.mkdirSync(path.join(t, 'scratch'));
-    const argv = ['sh', '-c', 'cat /etc/claude-code/probe && exec "$0" --version', CLAUDE_BIN];
-    const r = spawnSync('unshare', unshareArgs({ root, scratch: path.join(t, 'scratch'), cwd: '/', uid: PROBE_UID, gid: PROBE_UID, env: { PATH: '/usr/bin:/bin' }, argv }), { env: SYSTEM_ENV, encoding: 'utf8', timeout: 30_000 });
+    const argv = ['sh', '-c', 'cat /etc/claude-code/probe && exec "$0" --version', CLAUDE_IN_NS];
+    const r = spawnSync('unshare', unshareArgs({ root, scratch: path.join(t, 'scratch'), cwd: '/', uid: PROBE_UID, gid: PROBE_UID, env: { PATH: '/usr/bin:/bin' }, argv, binDir: path.dirname(CLAUDE_BIN) }), { env: SYSTEM_ENV, encoding: 'utf8', timeout: 30_000 });
     const out = r.stdout ?? '';
     const err = `${(r.stderr ?? '').trim()} ${r.error ? String(r.error) : ''}`.trim().slice(0, 300);
     if (!out.startsWith('namespace-ok\n')) return `a private mount namespace with our own /home and /etc/claude-code failed: ${err}`;

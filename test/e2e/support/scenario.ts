@@ -34,7 +34,7 @@ import { ccfleet, type Report } from './ccfleet.js';
 import { judgeRun, type Expect } from './judge.js';
 import { runNamespaced } from './namespace.js';
 import { examplePolicy, type ExamplePolicy, type PolicyDoc } from './policy.js';
-import { CLAUDE_BIN } from './real-claude.js';
+import { CLAUDE_BIN, CLAUDE_IN_NS } from './real-claude.js';
 import { startGateways, wireOf, type Gateways, type Wire } from './wire.js';
 import { buildWorld, type Content, type WorldUser } from './world.js';
 
@@ -132,7 +132,8 @@ async function runScenario(gw: Gateways, spec: ScenarioSpec): Promise<ScenarioRe
       uid,
       gid: uid,
       env: { PATH: '/usr/bin:/bin', HOME: world.home(s.user), TERM: 'dumb', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...s.env },
-      argv: [CLAUDE_BIN, '-p', `say ok [e2e ${tag}]`, '--output-format', 'json'],
+      argv: [CLAUDE_IN_NS, '-p', `say ok [e2e ${tag}]`, '--output-format', 'json'],
+      binDir: path.dirname(CLAUDE_BIN),
       // A run takes a second or two; one that cannot reach its endpoint retries for minutes.
       timeoutMs: 45_000,
     });

@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     // Warnings are bugs: an unexpected process warning fails the run.
     onConsoleLog: () => undefined,
   },

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPolicyFile, MAX_POLICY_BYTES } from '../../src/agent/policy-file.js';
 import { CcfleetError } from '../../src/core/errors.js';
 import { bundle } from '../support/cli.js';
+import { testNode } from '../support/runtime.js';
 
 const POLICY = '// ok\n{ "id": "p1", "version": 2, "env": { "ANTHROPIC_BASE_URL": "https://bifrost.example.com/anthropic" }, }\n';
 let dir: string;
@@ -103,7 +104,7 @@ describe('loadPolicyFile', () => {
   it.runIf(process.getuid?.() === 0 && fs.existsSync(bundle))('POLICY_UNREADABLE: permission denied (as an unprivileged user, through the CLI)', () => {
     fs.chmodSync(dir, 0o700);
     const p = write('p.jsonc', POLICY);
-    const r = spawnSync(process.execPath, [bundle, 'policy', 'lint', p], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    const r = spawnSync(testNode, [bundle, 'policy', 'lint', p], { uid: 65534, gid: 65534, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`POLICY_UNREADABLE: ${p}: cannot read policy (permission denied)`);
   });

@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { writeFilesSafely, type WriteRequest, type WriteResult } from '../../src/agent/safe-write.js';
 import { bundleWriteHelper, type Bundle } from '../support/bundle.js';
 import { snapshotTree } from '../support/tree.js';
+import { testNode } from '../support/runtime.js';
 
 const isRoot = process.getuid?.() === 0;
 const U1 = { uid: 4242, gid: 4242 };
@@ -53,7 +54,7 @@ fs.renameSync = function (...a) { const r = rename.apply(this, a); if (++n === $
     fs.chmodSync(file, 0o644);
     return file;
   };
-  const helperWith = (pre: string): string[] => [process.execPath, '--require', pre, helper.file];
+  const helperWith = (pre: string): string[] => [testNode, '--require', pre, helper.file];
   const spawnedUids = (): string[] => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).sort();
 
   beforeAll(async () => {

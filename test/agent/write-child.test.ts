@@ -14,6 +14,7 @@ import { writeFileSafely, type WriteRequest } from '../../src/agent/safe-write.j
 import { parseWriteResult, parseWriteResults } from '../../src/agent/write-as-user.js';
 import { runWriteChild } from '../../src/agent/write-child.js';
 import { bundleWriteHelper, type Bundle } from '../support/bundle.js';
+import { testNode } from '../support/runtime.js';
 
 const posix = process.platform !== 'win32';
 const isRoot = process.getuid?.() === 0;
@@ -136,7 +137,7 @@ describe.skipIf(!posix)('the bundled write child, failing half-way (RLIMIT_FSIZE
     file = path.join(base, 'settings.json');
   });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
-  const limited = ['/bin/bash', '-c', 'ulimit -f 1; exec "$@"', 'bash', process.execPath];
+  const limited = ['/bin/bash', '-c', 'ulimit -f 1; exec "$@"', 'bash', testNode];
 
   it('reports io, leaves the old bytes and no temp file', () => {
     fs.writeFileSync(file, '{"model":"opus"}');

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bundle } from '../support/cli.js';
 import { snapshotTree } from '../support/tree.js';
 import { codes, fileOf, fixture, isRoot, userOf, type Fixture } from './e2e-fixture.js';
+import { testNode } from '../support/runtime.js';
 
 const UID = 4242;
 const OTHER = 4243;
@@ -124,7 +125,7 @@ describe.skipIf(!isRoot)('as root, in a home owned by uid 4242 (skipped unless r
 
 /** The CLI run by uid 4242 itself (a per-user agent without admin rights). */
 function runAsUser(f: Fixture, ...args: string[]) {
-  const r = spawnSync(process.execPath, [bundle, ...args, '--root', f.root, '--platform', 'linux', '--policy', f.policyPath], {
+  const r = spawnSync(testNode, [bundle, ...args, '--root', f.root, '--platform', 'linux', '--policy', f.policyPath], {
     uid: UID, gid: UID, encoding: 'utf8', env: {}, cwd: '/', timeout: 60_000,
   });
   let json: any = null;

@@ -11,6 +11,7 @@ import { bundle, cli, type CliResult } from '../support/cli.js';
 import { makeMachine, type FixtureUser, type Machine } from '../support/machine.js';
 import { snapshotTree } from '../support/tree.js';
 import type { PlatformName } from '../../src/platform/types.js';
+import { testNode } from '../support/runtime.js';
 
 /** A gateway token that must never appear in any output (only its fingerprint may). */
 export const SECRET = 'sk-bf-e2e-7f3a9c1d5e8b2046-SECRET';
@@ -101,7 +102,7 @@ export const isRoot = process.getuid?.() === 0;
 /** `cli` without blocking, for read-only cases that may run concurrently. */
 export function cliAsync(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bundle, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(testNode, [bundle, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
       let json: unknown = null;
       try {

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { testNode } from './runtime.js';
 
 /** The checkout holding this package (found upwards from the working folder, as npm and vitest run there). */
 function repoRoot(): string {
@@ -41,7 +42,7 @@ export async function bundleEntry(entryRel: string): Promise<Bundle> {
     logLevel: 'warning',
   });
   fs.chmodSync(file, 0o644);
-  return { file, argv: [process.execPath, file], cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { file, argv: [testNode, file], cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** The write child (`__write-as-user` body) as a stand-alone helper for WriteDeps.helper. */

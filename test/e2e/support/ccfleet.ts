@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { bundle } from '../../support/cli.js';
+import { testNode } from '../../support/runtime.js';
 
 export interface SessionModel {
   requested: string | null;
@@ -58,7 +59,7 @@ export function ccfleet(command: 'check' | 'repair', root: string, policyFile: s
   if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build (npm test does)`);
   const args = [bundle, command, '--json', '--root', root, '--platform', 'linux', '--policy', policyFile];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(testNode, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
       try {
         resolve({ code, stderr, report: JSON.parse(stdout) as Report });

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { CcfleetError } from '../core/errors.js';
 import { O_NOFOLLOW } from './fs-safety.js';
 import { errorCode, fsyncDir } from './fsync.js';
+import { pidAlive } from './temp-files.js';
 
 const C = fs.constants;
 
@@ -154,7 +155,7 @@ export function removeStaleTemps(dir: string, names: RegExp, listing?: readonly 
   }
   for (const entry of entries) {
     const m = TEMP.exec(entry);
-    if (!m || !names.test(m[1]!) || isRunning(Number(m[2]))) continue;
+    if (!m || !names.test(m[1]!) || pidAlive(Number(m[2]))) continue;
     try {
       fs.unlinkSync(path.join(dir, entry));
       removed++;
@@ -167,15 +168,6 @@ export function removeStaleTemps(dir: string, names: RegExp, listing?: readonly 
 
 const TEMP = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
 
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errorCode(e) === 'EPERM';
-  }
-}
 
 /** Writes `data` to a new temp file beside `file` (0600, not fsynced); returns its path. */
 function writeTemp(file: string, data: Buffer): string {

@@ -18,7 +18,8 @@ export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.ccfleet-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process (a writer that may own a temp file) still runs; EPERM means it exists under another uid. */
+export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

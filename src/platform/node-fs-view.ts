@@ -45,6 +45,7 @@ export function createNodeFsView(root: string | null, platform: PlatformName, op
         const s = stat(p);
         return s ? { uid: s.uid, gid: s.gid } : null;
       }),
+    readLink: (p) => safe(null, () => fs.readlinkSync(host(p))),
   };
 }
 

@@ -17,6 +17,8 @@ export interface FsView {
   exists(path: string): boolean;
   /** Owner of a path (following symlinks), or null when unknown or absent. */
   owner(path: string): { uid: number; gid: number } | null;
+  /** The target of a symbolic link as stored (not resolved), or null when `path` is not a symlink. */
+  readLink(path: string): string | null;
 }
 
 /** Facts about the host that are not files: registry values on Windows, later more. */

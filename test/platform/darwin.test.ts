@@ -37,7 +37,7 @@ describe('darwin', () => {
   });
 
   it('reports a null uid/gid when the owner is unknown', () => {
-    const view: FsView = { readText: () => null, listDir: () => ['alice'], isDir: () => true, exists: () => true, owner: () => null };
+    const view: FsView = { readText: () => null, listDir: () => ['alice'], isDir: () => true, exists: () => true, owner: () => null, readLink: () => null };
     expect(darwinUsers(view, ALL)).toEqual([{ name: 'alice', home: '/Users/alice', uid: null, gid: null }]);
   });
 

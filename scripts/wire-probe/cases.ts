@@ -109,6 +109,16 @@ export const cases: Case[] = [
   { id: 'X13', desc: 'project env ANTHROPIC_MODEL="" vs user env ANTHROPIC_MODEL=haiku, user model sonnet', files: { ...user({ model: 'sonnet' }, { ANTHROPIC_MODEL: 'haiku' }), 'repo/.claude/settings.json': { env: { ANTHROPIC_MODEL: '' } } } },
   { id: 'X14', desc: 'model fable[1m], DEFAULT_FABLE=fable-model', files: user({ model: 'fable[1m]' }, { ANTHROPIC_DEFAULT_FABLE_MODEL: 'fable-model' }) },
   { id: 'X15', desc: 'ANTHROPIC_DEFAULT_MODEL=default', files: user({}, { ANTHROPIC_DEFAULT_MODEL: 'default' }) },
+  // Key prompt answers (customApiKeyResponses holds the key's last 20 characters) and the helper.
+  { id: 'K01', desc: 'ANTHROPIC_API_KEY rejected in customApiKeyResponses, nothing else', files: { 'home/.claude.json': { hasCompletedOnboarding: true, customApiKeyResponses: { approved: [], rejected: ['0123456789abcdefghij'] } }, 'home/.claude/settings.json': { env: { ANTHROPIC_BASE_URL: '$URL', ANTHROPIC_API_KEY: 'sk-ant-test-key-0123456789abcdefghij' } } } },
+  { id: 'K02', desc: 'ANTHROPIC_API_KEY rejected + apiKeyHelper', files: { 'home/.claude.json': { hasCompletedOnboarding: true, customApiKeyResponses: { approved: [], rejected: ['0123456789abcdefghij'] } }, 'home/.claude/settings.json': { apiKeyHelper: 'echo sk-bf-from-helper', env: { ANTHROPIC_BASE_URL: '$URL', ANTHROPIC_API_KEY: 'sk-ant-test-key-0123456789abcdefghij' } } } },
+  { id: 'K03', desc: 'ANTHROPIC_API_KEY approved + apiKeyHelper', files: { 'home/.claude.json': { hasCompletedOnboarding: true, customApiKeyResponses: { approved: ['0123456789abcdefghij'], rejected: [] } }, 'home/.claude/settings.json': { apiKeyHelper: 'echo sk-bf-from-helper', env: { ANTHROPIC_BASE_URL: '$URL', ANTHROPIC_API_KEY: 'sk-ant-test-key-0123456789abcdefghij' } } } },
+  { id: 'K04', desc: 'ANTHROPIC_API_KEY unanswered + apiKeyHelper', files: { 'home/.claude/settings.json': { apiKeyHelper: 'echo sk-bf-from-helper', env: { ANTHROPIC_BASE_URL: '$URL', ANTHROPIC_API_KEY: 'sk-ant-test-key-0123456789abcdefghij' } } } },
+  { id: 'K05', desc: 'apiKeyHelper + ANTHROPIC_AUTH_TOKEN', files: { 'home/.claude/settings.json': { apiKeyHelper: 'echo sk-bf-from-helper', env: { ANTHROPIC_BASE_URL: '$URL', ANTHROPIC_AUTH_TOKEN: 'tok-user' } } } },
+  { id: 'K06', desc: 'no credential at all', files: { 'home/.claude/settings.json': { env: { ANTHROPIC_BASE_URL: '$URL' } } } },
+  { id: 'K07', desc: 'ANTHROPIC_AUTH_TOKEN + ANTHROPIC_API_KEY', files: { 'home/.claude/settings.json': { env: { ANTHROPIC_BASE_URL: '$URL', ANTHROPIC_AUTH_TOKEN: 'tok-user', ANTHROPIC_API_KEY: 'sk-ant-test-key-0123456789abcdefghij' } } } },
+  { id: 'K08', desc: 'apiKeyHelper only', files: { 'home/.claude/settings.json': { apiKeyHelper: 'echo sk-bf-from-helper', env: { ANTHROPIC_BASE_URL: '$URL' } } } },
+  { id: 'K09', desc: 'OAuth account in .claude.json only (no token stored)', files: { 'home/.claude.json': { hasCompletedOnboarding: true, oauthAccount: { emailAddress: 'a@example.com', organizationUuid: 'x' } }, 'home/.claude/settings.json': { env: { ANTHROPIC_BASE_URL: '$URL' } } } },
 ];
 const only = process.argv.slice(2);
 for (const c of cases) {

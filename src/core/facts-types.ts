@@ -46,6 +46,12 @@ export interface AuthFacts {
   apiKeyResponse: 'approved' | 'rejected' | 'unanswered' | null;
   /** `.claude.json` holds an `oauthAccount` (a /login happened and was not logged out). */
   oauthLogin: boolean;
+  /**
+   * What `claude -p` puts in each header (docs/claude-code-wire-facts.md, K01–K09): `authorization` = the auth
+   * token, else the helper's output; `x-api-key` = ANTHROPIC_API_KEY, else the helper's output. Two different
+   * credentials on one request are ambiguous for a gateway.
+   */
+  headers: { authorization: CredentialKind | null; xApiKey: CredentialKind | null };
   /** Whether `.claude.json` could be read for these facts. */
   claudeJson: 'ok' | 'absent' | 'unreadable';
 }

@@ -6,7 +6,8 @@ import type { OsPolicySource } from '../core/managed.js';
 import { orderDropins } from '../core/managed.js';
 import { DROPIN_NAME } from '../core/plan-dropin.js';
 import type { Policy } from '../core/policy-schema.js';
-import { gitRoot, projectFiles, readProjectKeys, type ProjectFile } from './projects.js';
+import { readClaudeJson, type ClaudeJsonFacts } from '../core/claude-json.js';
+import { gitRoot, projectFiles, type ProjectFile } from './projects.js';
 import type { FsView, HostFacts, HostUser, Platform } from './types.js';
 
 export interface DiscoveredProject {
@@ -23,6 +24,8 @@ export interface DiscoveredUser {
   customConfigDir: boolean;
   claudeJson: string;
   claudeJsonState: 'ok' | 'absent' | 'unreadable';
+  /** What else `.claude.json` says (key-prompt answers, OAuth login, install method); read once, here. */
+  claudeJsonFacts: ClaudeJsonFacts;
   settingsPath: string;
   projects: DiscoveredProject[];
   /**
@@ -74,7 +77,8 @@ export function discover(platform: Platform, fs: FsView, facts: HostFacts, polic
 function discoverUser(platform: Platform, fs: FsView, policy: Policy, user: HostUser, gitMemo: Map<string, string | null>): DiscoveredUser {
   const { dir, custom } = configDirFor(platform, user, policy);
   const claudeJson = custom ? platform.path.join(dir, '.claude.json') : platform.path.join(user.home, '.claude.json');
-  const { keys, state } = readProjectKeys(fs, claudeJson);
+  const facts = readClaudeJson(fs.readText(claudeJson));
+  const keys = facts.projectKeys;
   const seen = new Set<string>();
   const projects: DiscoveredProject[] = [];
   const settingsPath = platform.path.join(dir, 'settings.json');
@@ -92,5 +96,5 @@ function discoverUser(platform: Platform, fs: FsView, policy: Policy, user: Host
   projects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const homeKey = platform.canonicalProjectPath(user.home);
   const homeProject = homeKey !== null && seen.has(homeKey) ? null : project(user.home);
-  return { user, configDir: dir, customConfigDir: custom, claudeJson, claudeJsonState: state, settingsPath, projects, homeProject };
+  return { user, configDir: dir, customConfigDir: custom, claudeJson, claudeJsonState: facts.state, claudeJsonFacts: facts, settingsPath, projects, homeProject };
 }

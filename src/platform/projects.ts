@@ -1,30 +1,13 @@
 /**
- * A user's known projects: the keys of `projects` in their global config (`.claude.json`), read
- * tolerantly (Claude Code rewrites it constantly; a half-written read is no reason to fail) and never
- * written. Each project's settings files: the shared one in the start folder, the local one there
+ * A user's known projects (the keys of `projects` in `.claude.json` come from src/core/claude-json.ts).
+ * Each project's settings files: the shared one in the start folder, the local one there
  * (legacy) and at the git repo root (Claude Code 2.1.211+).
  */
-import { parse as parseJsonc } from 'jsonc-parser';
 import type { FsView, Platform } from './types.js';
 
 export interface ProjectFile {
   role: 'project' | 'local';
   path: string;
-}
-
-export function readProjectKeys(fs: FsView, claudeJsonPath: string): { keys: string[]; state: 'ok' | 'absent' | 'unreadable' } {
-  const text = fs.readText(claudeJsonPath);
-  if (text === null) return { keys: [], state: 'absent' };
-  let value: unknown;
-  try {
-    value = JSON.parse(text.replace(/^\ufeff/, ''));
-  } catch {
-    value = parseJsonc(text.replace(/^\ufeff/, ''), [], { allowTrailingComma: true });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { keys: [], state: 'unreadable' };
-  const projects = (value as Record<string, unknown>).projects;
-  if (typeof projects !== 'object' || projects === null || Array.isArray(projects)) return { keys: [], state: 'ok' };
-  return { keys: Object.keys(projects), state: 'ok' };
 }
 
 /**

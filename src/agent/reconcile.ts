@@ -24,6 +24,9 @@ import type { InspectCache } from './inspect-cache.js';
 import type { FileReport, MachineReport, ProjectReport, UserReport } from './report-types.js';
 import type { WriteDeps } from './safe-write.js';
 import { displayEnv, redactEdits } from './display.js';
+import { authFacts } from '../core/facts-auth.js';
+import { findSystemInstalls } from './facts/claude-installs.js';
+import { gatherUserFacts, type FactsDeps, type UserFacts } from './user-facts.js';
 
 export interface ReconcileDeps {
   platform: Platform;
@@ -36,6 +39,8 @@ export interface ReconcileDeps {
   uid: number | undefined;
   /** Kept by long-running agents between passes; absent for one-shot commands. */
   cache?: InspectCache;
+  /** The clock for time-windowed facts (recent model use); default the real one. */
+  now?: () => Date;
 }
 
 export interface ReconcileRequest {
@@ -103,6 +108,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   const planned = d.users.map((du) => ({ du, items: userItems(du, policy, ownerFor(du, deps), deps, host) }));
   const results = await runBatch(planned.flatMap((p) => p.items.map((i) => i.item)), batch);
   const users: UserReport[] = [];
+  const factsDeps: FactsDeps = { platform: deps.platform, fs: deps.fs, host, systemInstalls: findSystemInstalls(deps.platform, deps.fs), now: (deps.now ?? (() => new Date()))() };
   let k = 0;
   for (const { du, items } of planned) {
     const tracked: Tracked[] = [];
@@ -116,7 +122,8 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
       tracked.push({ report, text: r.effectiveText, strict: strictObject(r.effectiveText) });
     }
     files.push(...tracked.map((t) => t.report));
-    users.push(userVerdict(du, policy, managedLayer, tracked));
+    const owner = ownerFor(du, deps);
+    users.push(userVerdict(du, policy, managedLayer, tracked, gatherUserFacts(du, policy, factsDeps, owner ? { uid: owner.uid } : null)));
   }
 
   const compliant = managedCompliant && users.every((u) => u.compliant);
@@ -225,11 +232,12 @@ function isUnder(P: Platform['path'], child: string, parent: string): boolean {
   return c === p || c.startsWith(p + P.sep);
 }
 
-function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked: Tracked[]): UserReport {
+function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked: Tracked[], facts: UserFacts): UserReport {
   const userFile = tracked.find((t) => t.report.role === 'user');
   const userLayer: Layer[] = userFile?.strict ? [{ label: 'user', level: 'user', settings: userFile.strict }] : [];
   // users[].selectedModel: a session in a folder with no project settings.
   const bare = evaluateSession(policy, [managed, ...userLayer]);
+  const auth = authFacts([managed, ...userLayer], du.claudeJsonFacts);
   const fileBlocking = (ts: Tracked[]) => ts.some((t) => !t.report.compliant && (t.strict !== null || t.report.state === 'error'));
   const session = (proj: DiscoveredProject) => {
     const mine = tracked.filter((t) => t.report.project === proj.path);
@@ -260,7 +268,8 @@ function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked
   const compliant = bare.compliant && (home?.compliant ?? true) && projects.every((p) => p.compliant) && !fileBlocking(userFile ? [userFile] : []);
   return {
     name: du.user.name, home: du.user.home, configDir: du.configDir, compliant,
-    selectedModel: bare.selectedModel, findings: [...bare.findings, ...homeFindings], env: displayEnv(bare.env), projects,
+    selectedModel: bare.selectedModel, findings: [...bare.findings, ...homeFindings, ...auth.findings, ...facts.findings], env: displayEnv(bare.env), projects,
+    claude: facts.claude, auth: auth.auth, lastUsedModel: facts.lastUsedModel, usage: facts.usage,
   };
 }
 

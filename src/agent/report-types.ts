@@ -4,6 +4,7 @@
  */
 import type { Scope, FileRole, FileState, Finding, SelectedModel } from '../core/types.js';
 import type { Edit } from '../core/plan-settings.js';
+import type { AuthFacts, ClaudeFacts, LastUsedModel } from '../core/facts-types.js';
 
 export interface FileReport {
   path: string;
@@ -41,6 +42,14 @@ export interface UserReport extends SessionReport {
   home: string;
   configDir: string;
   projects: ProjectReport[];
+  /** Claude Code installs and the version a session most likely runs (read from paths and package files). */
+  claude: ClaudeFacts;
+  /** Which credential the settings of a session in the home give Claude Code (fingerprints only). */
+  auth: AuthFacts;
+  /** The newest model use in the user's transcripts (null when none was found). */
+  lastUsedModel: LastUsedModel | null;
+  /** How much of the transcripts was looked at. */
+  usage: { filesRead: number; filesSeen: number; note?: string };
 }
 
 export interface MachineReport {

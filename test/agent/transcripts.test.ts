@@ -245,11 +245,13 @@ describe('scanTranscripts', () => {
       expect(scan({ owner: { uid: ownerUid } }).uses.map((u) => u.served)).toEqual(['real-model']);
     });
 
-    it.runIf(isRoot)('accepts root-owned folders and files in a user tree, refuses another user\'s file among them', () => {
-      transcript('-home-a-p', 'root-made', [assistantLine('2025-06-01T00:00:00Z', 'root-model')]);
+    it.runIf(isRoot)('accepts root-owned folders in a user tree, but only the user\'s own files: not root\'s, not another user\'s', () => {
+      const mine = transcript('-home-a-p', 'mine', [assistantLine('2025-06-01T00:00:00Z', 'my-model')]);
+      fs.chownSync(mine, 4242, 4242);
+      transcript('-home-a-p', 'root-made', [assistantLine('2025-06-03T00:00:00Z', 'root-model')]);
       const theirs = transcript('-home-a-p', 'theirs', [assistantLine('2025-06-02T00:00:00Z', 'their-model')]);
       fs.chownSync(theirs, 4343, 4343);
-      expect(scan({ owner: { uid: 4242 } })).toMatchObject({ uses: [{ served: 'root-model' }], filesRead: 1, note: 'unsafe' });
+      expect(scan({ owner: { uid: 4242 } })).toMatchObject({ uses: [{ served: 'my-model' }], filesRead: 1, note: 'unsafe' });
     });
 
     it.runIf(!isRoot)('notes an unreadable project folder', () => {

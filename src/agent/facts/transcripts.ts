@@ -9,12 +9,12 @@
  *   With several, the first of that list wins.
  *
  * Safety, when `owner` is set (we run as root): the config dir, `projects/`, every project folder walked and
- * every file read must be owned by `owner.uid` or root. Folders are lstat'ed (a symlink is skipped, "unsafe");
+ * every file read must be owned by `owner.uid` (folders may also be root's). Folders are lstat'ed (a symlink is skipped, "unsafe");
  * files are lstat'ed, then opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK and fstat'ed (a regular file with one link
  * and the right owner, or skipped). Only the last `tailBytes` of a file are read, with positional reads.
  * Residual: folders are checked by path, so a user who swaps a checked folder for a symlink at the right
- * instant can make us read a root-owned `.jsonl` elsewhere (another uid's files still fail the fstat owner
- * check); the gain is only model ids, times and folders of root's sessions in that user's report.
+ * instant can only lead us to a `.jsonl` the user owns anyway (every other uid's files, root's included,
+ * fail the fstat owner check).
  * With `owner: null` (not root: we are the user, or the owner is unknown) symlinks are followed.
  *
  * Which files are "newest", cheaply: a folder's mtime moves when an entry is created, renamed or deleted in
@@ -86,6 +86,10 @@ class Scan {
     private readonly tailBytes: number,
   ) {}
 
+  private fileOwnedOk(uid: number): boolean {
+    return this.owner === null || uid === this.owner.uid;
+  }
+
   private ownedOk(uid: number): boolean {
     return this.owner === null || uid === this.owner.uid || uid === 0;
   }
@@ -146,7 +150,9 @@ class Scan {
     try {
       const st = fs.fstatSync(fd);
       // One link only when running as root: a second name may be a file the user could not read themselves.
-      if (!st.isFile() || !this.ownedOk(st.uid) || (this.owner !== null && st.nlink > 1)) {
+      // Files must be the user's own (not root's): a folder swapped for a symlink between our lstat and our
+      // open can then only lead to a file the user owns anyway.
+      if (!st.isFile() || !this.fileOwnedOk(st.uid) || (this.owner !== null && st.nlink > 1)) {
         this.notes.add('unsafe');
         return [];
       }

@@ -59,12 +59,30 @@ export function renderCheck(r: MachineReport, compliantNow?: boolean): string {
   return [head, ...machine, '', table(['USER', 'FILE', 'STATE', 'WHAT IS WRONG', 'SELECTED MODEL'], rows, { keepEnd: [1] })].join('\n') + '\n';
 }
 
+/** A user's installs, credential and last model used, in words (status). */
+function factLines(u: MachineReport['users'][number]): string[] {
+  const c = u.claude;
+  const kind = c.installs.find((i) => i.version === c.version)?.method;
+  const version = c.version ? `Claude Code ${c.version}${kind ? ` (${kind})` : ''}` : c.installs.length > 0 ? 'Claude Code (version unknown)' : 'Claude Code: no install found';
+  const min = c.outdated === true ? ` — older than the policy's minimum ${c.minVersion}` : c.outdated === false ? ` (minimum ${c.minVersion})` : '';
+  const installs = c.installs.length > 1 ? `; installs: ${c.installs.map((i) => `${i.method} ${i.version ?? '?'} ${i.path}`).join(', ')}` : '';
+  const a = u.auth;
+  const cred = `credential: ${a.credential}${a.source ? ` from ${a.source}` : ''}${a.fingerprint ? ` (${a.fingerprint})` : ''}${a.apiKeyHelper ? ` (${a.apiKeyHelper})` : ''}`;
+  const prompt = a.apiKeyResponse ? `; API key prompt: ${a.apiKeyResponse}` : '';
+  const used = u.lastUsedModel;
+  const last = used
+    ? `last model used: ${used.served}${used.requested && used.requested !== used.served ? ` (asked ${used.requested})` : ''} at ${used.at}${used.cwd ? ` in ${used.cwd}` : ''}${used.mapped ? '' : ' — NOT a model the policy maps'}`
+    : `last model used: none found${u.usage.note ? ` (${u.usage.note})` : ''}`;
+  return [`  ${version}${min}${installs}`, `  ${cred}${prompt}; OAuth login: ${a.oauthLogin ? 'yes' : 'no'}`, `  ${last}`];
+}
+
 export function renderStatus(r: MachineReport): string {
   const out: string[] = [`policy ${r.policy.id} v${r.policy.version} on ${r.platform} — ${r.compliant ? 'compliant' : 'NOT compliant'}`];
   out.push(`managed tier (${r.managed.dir}): ${r.managed.compliant ? 'as the policy wants' : 'NOT as the policy wants'}`);
   for (const f of r.files.filter((x) => x.scope === 'managed')) out.push(`  ${f.path}  [${stateOf(f)}] ${what(f.findings)}`);
   for (const u of r.users) {
     out.push('', `user ${u.name} — ${u.compliant ? 'compliant' : 'NOT compliant'} (home ${u.home}, config ${u.configDir})`);
+    out.push(...factLines(u));
     for (const f of r.files.filter((x) => x.user === u.name)) out.push(`  file ${f.path}  [${f.scope}, ${stateOf(f)}] ${what(f.findings)}`);
     const sessions = [{ where: `${u.home} (no project settings)`, s: u }, ...u.projects.map((p) => ({ where: p.path, s: p }))];
     for (const { where, s } of sessions) {

@@ -19,6 +19,9 @@ const what = (fs: Finding[]): string => {
   return parts.join(', ') || '-';
 };
 
+/** Non-blocking findings about a user's Claude Code rather than a file (src/core/facts-*.ts); claude-not-found stays in the JSON only. */
+const FACT_CODES = new Set(['claude-outdated', 'key-rejected', 'key-unapproved', 'credential-ambiguous', 'model-override-used']);
+
 /** A file that carries a blocking finding is not shown as fine, whatever its state word says. */
 const stateOf = (f: { state: string; compliant: boolean }) => (f.state === 'compliant' && !f.compliant ? 'NOT OK' : f.state);
 
@@ -42,6 +45,8 @@ export function renderCheck(r: MachineReport, compliantNow?: boolean): string {
       if (!p.compliant || p.selectedModel.resolved !== u.selectedModel.resolved) rows.push(['', `${p.path} (session)`, p.compliant ? 'ok' : 'NOT OK', what(p.findings.filter((f) => f.blocking)), model(p.selectedModel)]);
     }
     if (!u.compliant && u.findings.some((f) => f.blocking)) rows.push(['', '~ (session)', 'NOT OK', what(u.findings.filter((f) => f.blocking)), '']);
+    const notes = u.findings.filter((f) => FACT_CODES.has(f.code));
+    if (notes.length > 0) rows.push(['', '(installs, credential, usage)', 'note', what(notes), u.lastUsedModel ? `last used ${u.lastUsedModel.served}` : '']);
   }
   const word = (c: boolean) => (c ? 'COMPLIANT' : 'NOT COMPLIANT');
   const verdict =

@@ -92,6 +92,8 @@ describe('per-user facts: installs, credential, model really used', () => {
     expect(r.stdout).toMatch(/credential: auth-token from managed/);
     expect(r.stdout).toMatch(/last model used: sonnet-model .* in \/home\/alice\/api/);
     expect(r.stdout).not.toContain(SECRET);
+    const table = f.run('check').stdout;
+    expect(table).toMatch(/\(installs, credential, usage\)\s+note\s+claude-outdated, model-override-used claude-opus-4-5\s+last used sonnet-model/);
   });
 
   it('facts never make a compliant machine non-compliant, and repair writes nothing because of them', () => {

@@ -28,6 +28,12 @@ put('home/alice/api/.git/HEAD', 'ref: refs/heads/main\n');
 put('home/alice/api/.claude/settings.json', '{\r\n  "env": { "ANTHROPIC_MODEL": "claude-sonnet-4-5", "DEBUG": "1" }\r\n}\r\n');
 put('home/alice/api/.claude/settings.local.json', '{"model":"opus"}\n');
 // bob followed the guide by hand, with a comment: Claude Code silently ignores his whole file
+// alice's Claude Code: a native install, and what her last sessions really used (transcript tails; content is never read)
+put('home/alice/.local/share/claude/versions/2.1.332', '');
+fs.mkdirSync(path.join(root, 'home/alice/.local/bin'), { recursive: true });
+fs.symlinkSync('../share/claude/versions/2.1.332', path.join(root, 'home/alice/.local/bin/claude'));
+const turn = (minsAgo, model) => JSON.stringify({ type: 'assistant', timestamp: new Date(Date.now() - minsAgo * 60_000).toISOString(), cwd: '/home/alice/api', requestedModel: model, message: { model } });
+put('home/alice/.claude/projects/-home-alice-api/session-1.jsonl', [turn(90, 'claude-opus-4-5'), turn(30, 'claude-opus-4-5')].join('\n') + '\n');
 put('home/bob/.claude/settings.json', '{\n  // from the wiki\n  "env": { "ANTHROPIC_BASE_URL": "http://localhost:8080/anthropic" }\n}\n');
 put('home/bob/.claude.json', '{"projects":{}}');
 

@@ -39,7 +39,7 @@ const common = {
 } as const;
 
 /** The commands this build knows; `help` prints the overview. */
-export const COMMANDS = ['check', 'repair', 'status', 'policy', 'restore', 'version', 'help'] as const;
+export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'policy', 'restore', 'version', 'help'] as const;
 
 /** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
 const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
@@ -56,7 +56,11 @@ const NOT_FOR: Record<string, readonly string[]> = {
 /** Extra options per command (beyond the common ones). */
 const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
   restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
+  doctor: { ca: { type: 'string' }, timeout: { type: 'string' } },
 };
+
+/** doctor --timeout: milliseconds per network call. */
+export const DOCTOR_TIMEOUT = { default: 5000, max: 120_000 } as const;
 
 export function parseCommandLine(argv: readonly string[]): Parsed {
   const [command = 'help', ...tail] = argv;
@@ -90,6 +94,7 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   }
   const users = (values.user as string[] | undefined) ?? [];
   for (const u of users) if (!/^[^\s/\\:]+$/.test(u)) throw new CcfleetError('USAGE', `--user "${u}" is not a user name`);
+  if (command === 'doctor') checkDoctorOptions(values);
   if (values['dry-run'] && command !== 'repair' && command !== 'restore') throw new CcfleetError('USAGE', '--dry-run applies to repair and restore only');
   const opts: CommonOptions = {
     policy: values.policy as string | undefined,
@@ -105,6 +110,14 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   const extra: Parsed['extra'] = {};
   for (const k of Object.keys(perCommand[command] ?? {})) extra[k] = values[k] as string | boolean | string[] | undefined;
   return { command, rest: positionals, opts, extra };
+}
+
+function checkDoctorOptions(values: Record<string, unknown>): void {
+  const t = values.timeout as string | undefined;
+  if (t !== undefined && (!/^[0-9]+$/.test(t) || Number(t) < 1 || Number(t) > DOCTOR_TIMEOUT.max)) {
+    throw new CcfleetError('USAGE', `--timeout must be a whole number of milliseconds from 1 to ${DOCTOR_TIMEOUT.max}, got "${t}"`);
+  }
+  if (values.ca === '') throw new CcfleetError('USAGE', '--ca needs a non-empty value');
 }
 
 /** Node's parseArgs messages, in our words (one short line, the option named). */

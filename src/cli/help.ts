@@ -20,6 +20,7 @@ Commands:
   check          evaluate this machine against the policy; change nothing     (0 compliant, 1 not, 2 error)
   repair         make this machine compliant; --dry-run shows what would change (0 compliant after, 1 not, 2 error)
   status         per user and project: which files, which values win, which model is selected
+  doctor         gateway reachable, key accepted, budget left, files readable  (0 ok, 1 problems, 2 error)
   policy lint    what a gateway admin should fix in a policy file               (0 clean, 1 findings, 2 invalid)
   restore        put back files as they were before ccfleet changed them
   version        print the version (also --version)
@@ -29,6 +30,30 @@ Run 'ccfleet <command> --help' for the options of a command.`,
   repair: `Usage: ccfleet repair [--dry-run] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing; exits as check would. With --json: the
                            report repair would produce (states "repaired"), plus "compliantNow" for the machine as it is\n\n${COMMON_HELP}`,
   status: `Usage: ccfleet status [options]\n\nHuman view: per user and project, which files are read, which values win, which model is selected.\n\n${COMMON_HELP}`,
+  doctor: `Usage: ccfleet doctor [--timeout <ms>] [--ca <file>] [options]
+
+Diagnose why Claude Code might not work through the gateway. Changes nothing. Checks (each with a stable code):
+  policy-lint        the policy lints clean (errors are problems, warnings warnings)
+  files-strict       every settings file is strict JSON Claude Code will read; a broken managed file is a problem
+  user-env           each user's effective ANTHROPIC_BASE_URL and credential are the policy's (else: run ccfleet repair)
+  gateway-reachable  the gateway answers HTTP at all (connection refused, DNS, TLS and timeouts are named)
+  gateway-health     GET <origin>/health (Bifrost's health route; 404 = not Bifrost, skipped)
+  gateway-models     GET <base>/v1/models with the policy's credential (401/403: the gateway rejects the key)
+  gateway-quota      Bifrost's virtual-key quota route: key active, budget not used up (90%: warning)
+  clock              this machine's clock against the gateway's Date header (30 s: warning, 5 min: problem)
+Every gateway a user's Claude Code would use is checked; the policy's credential goes only to the policy's
+gateway. An apiKeyHelper is run only when it is one absolute path owned by root in folders only root can write
+(as root: with the user's uid), never under --root. Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
+Secrets appear only as fingerprints (fp:…).
+
+Exit codes: 0 no problem (warnings allowed), 1 at least one problem, 2 could not run (usage, config or policy error).
+
+  --timeout <ms>           deadline of each network call, 1 to 120000 (default 5000)
+  --ca <file>              extra trusted CA certificate(s), PEM, on top of the system's (a gateway behind a company CA)
+
+${COMMON_HELP}
+
+  --json: { ok, policy: { id, version }, checks: [ { code, status: ok|warning|problem|skipped, target?, users?, message, ms } ], summary }`,
   policy: `Usage: ccfleet policy lint <file> [--json]
 
 Validate a policy and list what a gateway admin should fix, each finding with a stable code and a severity:

@@ -7,6 +7,7 @@ import { VERSION } from './version.js';
 import { reconcileCommand } from './commands/reconcile-cmd.js';
 import { policyCommand } from './commands/policy-cmd.js';
 import { restoreCommand } from './commands/restore-cmd.js';
+import { doctorCommand } from './commands/doctor-cmd.js';
 import type { CommandResult } from './commands/result.js';
 import { runWriteChild } from '../agent/write-child.js';
 
@@ -30,6 +31,8 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
     case 'repair':
     case 'status':
       return reconcileCommand(p.command, p.opts);
+    case 'doctor':
+      return doctorCommand(p.opts, p.extra);
     case 'policy':
       return policyCommand(p.rest, p.opts);
     case 'restore':

@@ -7,7 +7,6 @@ import { VERSION } from './version.js';
 import { reconcileCommand } from './commands/reconcile-cmd.js';
 import { policyCommand } from './commands/policy-cmd.js';
 import { restoreCommand } from './commands/restore-cmd.js';
-import { doctorCommand } from './commands/doctor-cmd.js';
 import type { CommandResult } from './commands/result.js';
 import { runWriteChild } from '../agent/write-child.js';
 
@@ -31,8 +30,11 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
     case 'repair':
     case 'status':
       return reconcileCommand(p.command, p.opts);
-    case 'doctor':
+    case 'doctor': {
+      // Loaded on demand: its HTTP client (undici) would cost every other command ~50 ms of start-up.
+      const { doctorCommand } = await import('./commands/doctor-cmd.js');
       return doctorCommand(p.opts, p.extra);
+    }
     case 'policy':
       return policyCommand(p.rest, p.opts);
     case 'restore':

@@ -11,6 +11,7 @@ import { displayValue } from '../../core/fingerprint.js';
 import { lintPolicy } from '../../core/lint.js';
 import type { Policy } from '../../core/policy-schema.js';
 import type { EnvView, MachineReport } from '../report-types.js';
+import { shownUrl } from './gateways.js';
 import type { CheckResult } from './types.js';
 
 export const GATEWAY_KEYS = ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY'] as const;
@@ -65,9 +66,11 @@ function differences(policy: Policy, keys: readonly string[], env: EnvView, proj
   for (const k of keys) {
     const want = displayValue(k, policy.env[k]!);
     const got = env[k];
+    // A URL is shown without user info or query (either could carry a key).
+    const show = (v: string) => (k === 'ANTHROPIC_BASE_URL' ? shownUrl(v) : v);
     if (got === undefined) continue; // not reported: nothing to compare
-    if (got === null) out.push(`${k} is unset${where} (policy: ${want})`);
-    else if (got.value !== want) out.push(`${k} is ${got.value} from ${got.source}${where} (policy: ${want})`);
+    if (got === null) out.push(`${k} is unset${where} (policy: ${show(want)})`);
+    else if (got.value !== want) out.push(`${k} is ${show(got.value)} from ${got.source}${where} (policy: ${show(want)})`);
   }
   return out;
 }

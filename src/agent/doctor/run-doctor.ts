@@ -11,6 +11,7 @@ import { gatewayTargets } from './gateways.js';
 import type { HttpClient } from './http.js';
 import { filesStrictCheck, lintCheck, userEnvChecks } from './local-checks.js';
 import { probeGateway } from './probe-gateway.js';
+import { userClaudeChecks } from './user-facts-check.js';
 import type { CheckResult, DoctorCheck, DoctorReport } from './types.js';
 
 export interface DoctorInput {
@@ -31,6 +32,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   timed(() => lintCheck(input.policy));
   timed(() => filesStrictCheck(input.report));
   timed(() => userEnvChecks(input.policy, input.report));
+  timed(() => userClaudeChecks(input.report));
 
   const targets = gatewayTargets(input.policy, input.report);
   if (!targets.some((t) => t.isPolicy)) {

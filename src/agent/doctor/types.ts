@@ -11,6 +11,7 @@ export type CheckCode =
   | 'policy-lint'
   | 'files-strict'
   | 'user-env'
+  | 'user-claude'
   | 'gateway-reachable'
   | 'gateway-health'
   | 'gateway-models'

@@ -43,6 +43,11 @@ export interface BatchDeps {
   writeDeps: WriteDeps;
   /** Long-running agents keep texts and plans between passes (see inspect-cache.ts). */
   cache?: InspectCache;
+  /**
+   * Asked before a file is written in repair mode (the daemon's per-file rate limit): `true` to write, or the
+   * reason it is held — the file is then reported drifted with a blocking `contested` finding, not written.
+   */
+  mayWrite?: (machinePath: string) => true | string;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -61,7 +66,7 @@ const ioError = (insp: Inspection): FilePassResult => ({
 });
 
 /** The result of a file that needs no write (or may not get one), or null when it should be written. */
-function settleWithoutWrite(p: Pending, mode: Mode): FilePassResult | null {
+function settleWithoutWrite(p: Pending, mode: Mode, mayWrite?: BatchDeps['mayWrite']): FilePassResult | null {
   const { insp, plan } = p;
   if (insp.error) return ioError(insp);
   if (insp.unsafe.length > 0) {
@@ -73,6 +78,10 @@ function settleWithoutWrite(p: Pending, mode: Mode): FilePassResult | null {
   }
   if (mode === 'dry-run') {
     return { state: 'repaired', findings: plan.findings, edits: plan.edits, effectiveText: plan.nextText, exists: plan.nextText !== null };
+  }
+  const allowed = mayWrite ? mayWrite(p.item.machinePath) : true;
+  if (allowed !== true) {
+    return { state: 'drifted', findings: [...plan.findings, { code: 'contested', message: allowed, blocking: true }], edits: plan.edits, effectiveText: insp.text, exists: insp.exists };
   }
   return null;
 }
@@ -122,7 +131,7 @@ export async function runBatch(items: readonly FileItem[], deps: BatchDeps): Pro
     const insp = inspect(item, folderCache, deps.cache);
     const plan = insp.error ? emptyPlan() : deps.cache && item.planKey ? deps.cache.plan(item.planKey.policy, item.planKey.role, insp.text, () => item.plan(insp.text)) : item.plan(insp.text);
     const pending: Pending = { item, insp, plan };
-    const settled = settleWithoutWrite(pending, deps.mode);
+    const settled = settleWithoutWrite(pending, deps.mode, deps.mayWrite);
     if (settled) results[index] = settled;
     else round.push({ index, pending, firstFindings: pending.plan.findings });
   });
@@ -145,7 +154,7 @@ export async function runBatch(items: readonly FileItem[], deps: BatchDeps): Pro
         results[r.index] = v.done;
         return;
       }
-      const settled = settleWithoutWrite(v.retry, deps.mode);
+      const settled = settleWithoutWrite(v.retry, deps.mode, deps.mayWrite);
       if (settled) results[r.index] = settled;
       else next.push({ index: r.index, pending: v.retry, firstFindings: r.firstFindings });
     });

@@ -41,13 +41,20 @@ export interface ReconcileDeps {
   cache?: InspectCache;
   /** The clock for time-windowed facts (recent model use); default the real one. */
   now?: () => Date;
+  /** The daemon's per-file rate limit (file-pass.ts BatchDeps.mayWrite). */
+  mayWrite?: (machinePath: string) => true | string;
 }
 
 export interface ReconcileRequest {
   policy: Policy;
   mode: Mode;
-  /** --user: limit to these users (on top of the policy's include/exclude). */
+  /** --user: limit to these users (on top of the policy's include/exclude); empty = no limit. */
   users?: readonly string[];
+  /**
+   * The daemon's targeted pass: exactly these users (on top of the policy's include/exclude); empty = the
+   * managed tier alone. The managed tier is always planned (one file) so every pass sees its effect.
+   */
+  onlyUsers?: readonly string[];
 }
 
 interface Tracked {
@@ -57,7 +64,8 @@ interface Tracked {
 }
 
 export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Promise<MachineReport> {
-  const policy = req.users && req.users.length > 0 ? { ...req.policy, users: { ...req.policy.users, include: intersect(req.policy.users.include, req.users) } } : req.policy;
+  const only = req.onlyUsers ?? (req.users && req.users.length > 0 ? req.users : undefined);
+  const policy = only ? { ...req.policy, users: { ...req.policy.users, include: intersect(req.policy.users.include, only) } } : req.policy;
   const d = discover(deps.platform, deps.fs, deps.facts, policy);
   const host = (p: string) => toHostPath(deps.root, deps.platform.name, p, path.sep);
   const asRoot = deps.uid === 0;
@@ -68,7 +76,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   // System folders above the managed dir are trusted; the nearest existing one anchors the symlink checks
   // (a fresh macOS image may lack /Library/Application Support/ClaudeCode's parent chain under --root).
   const managedAncestor = host(nearestExisting(deps, deps.platform.path.dirname(d.managed.dir)));
-  const batch: BatchDeps = { mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps, ...(deps.cache ? { cache: deps.cache } : {}) };
+  const batch: BatchDeps = { mode: req.mode, backups: deps.backups, writeDeps: deps.writeDeps, ...(deps.cache ? { cache: deps.cache } : {}), ...(deps.mayWrite ? { mayWrite: deps.mayWrite } : {}) };
   const [ours] = await runBatch(
     [{ machinePath: d.managed.ours, hostPath: host(d.managed.ours), trustedAncestor: managedAncestor, owner: rootOwner, createMode: 0o644, plan: (t) => planDropin(policy, t) }],
     batch,

@@ -1,0 +1,109 @@
+/**
+ * chokidar over the folders of a WatchSet (watch-plan.ts), each at depth 0, never following symlinks.
+ * Every event — chokidar's normalised ones and its unthrottled `raw` ones (chokidar holds back repeated
+ * `change` events of one file for 50 ms; the raw event is not held back) — is reduced to a host path and
+ * handed to `onPath`; what it means is the caller's business (targetsOf). `update` diffs the folder set.
+ *
+ * Degraded mode: when the kernel runs out of watches (ENOSPC, EMFILE) chokidar reports an error; the
+ * folders not yet confirmed watched then move to a polling watcher (every `pollIntervalMs`), and
+ * `degraded()` says so, for the report (`watch-degraded`).
+ */
+import path from 'node:path';
+import { FSWatcher } from 'chokidar';
+import type { WatchSet } from './watch-plan.js';
+
+export interface FolderWatcherOptions {
+  onPath: (hostPath: string) => void;
+  onError?: (err: Error) => void;
+  pollIntervalMs?: number;
+  /** Start in polling mode (network homes, or tests of the fallback). */
+  polling?: boolean;
+}
+
+export interface FolderWatcher {
+  /** Watch exactly these folders (adds and removes the difference). Resolves once new folders are armed. */
+  update(set: WatchSet): Promise<void>;
+  watched(): ReadonlySet<string>;
+  degraded(): { folders: string[]; reason: string } | null;
+  close(): Promise<void>;
+}
+
+const WATCH_EXHAUSTED = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
+
+export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
+  const pollIntervalMs = o.pollIntervalMs ?? 2000;
+  const current = new Set<string>();
+  const polled = new Set<string>();
+  let degradedReason: string | null = o.polling ? 'polling requested' : null;
+  let closed = false;
+
+  const make = (polling: boolean): FSWatcher => {
+    const w = new FSWatcher({
+      depth: 0, ignoreInitial: true, followSymlinks: false, atomic: false, ignorePermissionErrors: true, persistent: true,
+      ...(polling ? { backend: 'polling' as const, pollingInterval: pollIntervalMs } : {}),
+    });
+    w.on('all', (_ev, p) => o.onPath(path.resolve(p)));
+    w.on('raw', (_ev, rel, details) => {
+      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (typeof watchedPath !== 'string') return;
+      if (rel === null || rel === '' || path.basename(watchedPath) === rel) o.onPath(path.resolve(watchedPath));
+      else o.onPath(path.resolve(watchedPath, rel));
+    });
+    w.on('error', (err) => onError(err as Error));
+    return w;
+  };
+  const native = make(!!o.polling);
+  let poller: FSWatcher | null = null;
+
+  function onError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && WATCH_EXHAUSTED.has(code) && !o.polling) degrade(`${code}: the kernel refused more file watches`);
+    o.onError?.(err);
+  }
+
+  /** Folders chokidar has not armed natively move to a polling watcher. */
+  function degrade(reason: string): void {
+    if (closed) return;
+    degradedReason = reason;
+    const armed = new Set(Object.keys(native.getWatched()).map((p) => path.resolve(p)));
+    const missing = [...current].filter((f) => !armed.has(f) && !polled.has(f));
+    if (missing.length === 0) return;
+    poller ??= make(true);
+    for (const f of missing) polled.add(f);
+    native.unwatch(missing);
+    poller.add(missing);
+  }
+
+  return {
+    async update(set) {
+      if (closed) return;
+      const want = new Set(set.folders.keys());
+      const gone = [...current].filter((f) => !want.has(f));
+      const fresh = [...want].filter((f) => !current.has(f));
+      for (const f of gone) current.delete(f);
+      const goneNative = gone.filter((f) => !polled.has(f));
+      const gonePolled = gone.filter((f) => polled.has(f));
+      if (goneNative.length) native.unwatch(goneNative);
+      if (gonePolled.length && poller) poller.unwatch(gonePolled);
+      for (const f of gonePolled) polled.delete(f);
+      if (fresh.length === 0) return;
+      for (const f of fresh) current.add(f);
+      const target = degradedReason !== null && !o.polling ? (poller ??= make(true)) : native;
+      if (target === poller) for (const f of fresh) polled.add(f);
+      target.add(fresh);
+      // chokidar emits `ready` only for its first batch: a folder is armed once getWatched() lists it.
+      const deadline = Date.now() + 3000;
+      while (!closed && Date.now() < deadline) {
+        const armed = new Set(Object.keys(target.getWatched()).map((p) => path.resolve(p)));
+        if (fresh.every((f) => armed.has(f))) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    watched: () => current,
+    degraded: () => (degradedReason === null ? null : { folders: o.polling ? [...current] : [...polled], reason: degradedReason }),
+    async close() {
+      closed = true;
+      await Promise.all([native.close(), poller?.close()]);
+    },
+  };
+}

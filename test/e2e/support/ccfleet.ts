@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import type { AuthFacts, ClaudeFacts, LastUsedModel } from '../../../src/core/facts-types.js';
 import { bundle } from '../../support/cli.js';
 import { testNode } from '../../support/runtime.js';
 
@@ -35,17 +36,24 @@ export interface ProjectVerdict {
 
 export interface UserVerdict {
   name: string;
+  home: string;
+  configDir: string;
   compliant: boolean;
   selectedModel: SessionModel;
   findings: Finding[];
   env?: EnvView;
   projects: ProjectVerdict[];
+  /** Per-user facts no settings file holds (src/core/facts-types.ts). */
+  claude: ClaudeFacts;
+  auth: AuthFacts;
+  lastUsedModel: LastUsedModel | null;
+  usage: { filesRead: number; filesSeen: number; note?: string };
 }
 
 export interface Report {
   compliant: boolean;
   users: UserVerdict[];
-  files: { path: string; scope: string; state: string; findings: Finding[] }[];
+  files: { path: string; scope: string; project?: string; state: string; findings: Finding[] }[];
   managed: { compliant: boolean; findings: Finding[] };
 }
 

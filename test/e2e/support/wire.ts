@@ -45,3 +45,10 @@ export function wireOf(g: Gateways, tag: string): Wire[] {
   }
   return out;
 }
+
+/** How many requests of any kind (messages, count_tokens, …) carry `tag` anywhere in their body, on either gateway. */
+export function taggedRequests(g: Gateways, tag: string): number {
+  let n = 0;
+  for (const name of ['policy', 'rogue'] as const) for (const q of g[name].requests) if (JSON.stringify(q.body ?? null).includes(tag)) n++;
+  return n;
+}

@@ -5,7 +5,8 @@
  * a scenario lists, and the policy's key helper at `/home/.e2e-bin/bifrost-virtual-key` — a machine path
  * both the CLI (`--root`) and Claude Code (the namespace's `/home`) see, printing `sk-bf-e2e-<uid>`.
  * File contents: an object is written as strict JSON, a string verbatim (comments, broken JSON);
- * `$GATEWAY` and `$ROGUE` in either become the fake gateways' base URLs.
+ * `$GATEWAY` and `$ROGUE` in either become the fake gateways' base URLs. Symbolic links are made as given
+ * (their targets verbatim: absolute targets are machine paths, so they resolve inside the namespace).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +26,8 @@ export interface WorldSpec {
   files: Record<string, Content>;
   /** Machine paths to `git init` (as the folder's owner). */
   git?: string[];
+  /** Machine path → symlink target, written verbatim (e.g. a native install's launcher). */
+  links?: Record<string, string>;
 }
 
 export const HELPER_PATH = '/home/.e2e-bin/bifrost-virtual-key';
@@ -49,6 +52,10 @@ export function buildWorld(spec: WorldSpec, subst: Record<string, string>): Mach
       let text = typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
       for (const [k, v] of Object.entries(subst)) text = text.split(k).join(v);
       fs.chmodSync(m.write(p, text), 0o644);
+    }
+    for (const [p, target] of Object.entries(spec.links ?? {})) {
+      fs.mkdirSync(path.dirname(m.host(p)), { recursive: true });
+      fs.symlinkSync(target, m.host(p));
     }
     for (const dir of spec.git ?? []) {
       fs.mkdirSync(m.host(dir), { recursive: true });

@@ -6,7 +6,9 @@
  *   - a main file setting the base URL and a token: our drop-in wins the base URL, but the other tool's
  *     ANTHROPIC_AUTH_TOKEN still beats the policy's key helper;
  *   - a later drop-in setting the base URL: it beats ours — the policy's key goes to the other endpoint;
- *   - a main file pinning a model.
+ *   - a main file pinning a model;
+ *   - a main file with a `//` comment: Claude Code refuses to start at all, before and after repair
+ *     (ccfleet cannot fix a file it does not own), and ccfleet says so.
  * Whatever the real client does is what is asserted; ccfleet must agree with it.
  */
 import fs from 'node:fs';
@@ -16,6 +18,8 @@ import { AFTER, OLD_AUTH, OLD_ENV, SCENARIO_TIMEOUT, useScenarios } from './supp
 import { claudeJson } from './support/world.js';
 
 const MAIN = '/etc/claude-code/managed-settings.json';
+/** What Claude Code 2.1.332 prints for a managed file that is not strict JSON (docs/claude-code-wire-facts.md M11). */
+const REFUSED = /managed-settings\.json: Managed settings document could not be parsed as a JSON object/;
 const home = { '/home/dev/.claude.json': claudeJson(), '/home/dev/.claude/settings.json': { model: 'sonnet', env: OLD_ENV } };
 const other = { env: { BASH_DEFAULT_TIMEOUT_MS: '120000' }, permissions: { deny: ['WebFetch'] }, cleanupPeriodDays: 20 };
 
@@ -86,6 +90,25 @@ describe.skipIf(!e2e.ready).concurrent('managed settings owned by another tool, 
         },
       ],
       compliantAfter: false,
+    });
+  }, SCENARIO_TIMEOUT);
+
+  it('a broken managed-settings.json (a // comment) owned by another tool: Claude Code refuses to start, before and after repair', async () => {
+    const broken = '{\n  // deployed by another tool\n  "permissions": { "deny": ["WebFetch"] }\n}\n';
+    await scenario({
+      policy: 'alias-routing',
+      files: { ...home, [MAIN]: broken },
+      sessions: [{ user: 'dev', cwd: '/home/dev', before: { refuses: REFUSED }, after: { refuses: REFUSED } }],
+      // ccfleet never writes a managed file it does not own: nothing it can do makes Claude Code start.
+      compliantAfter: false,
+      verify: (r) => {
+        expect(fs.readFileSync(r.host(MAIN), 'utf8')).toBe(broken);
+        for (const [when, report] of [['before', r.before.check], ['repair', r.after.repair], ['after', r.after.check], ['recheck', r.after.recheck]] as const) {
+          const f = report.files.find((x) => x.path === MAIN);
+          expect(f?.state, when).not.toBe('repaired');
+          expect(f?.findings.map((x) => x.code), when).toContain('managed-invalid');
+        }
+      },
     });
   }, SCENARIO_TIMEOUT);
 });

@@ -131,7 +131,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
     }
     files.push(...tracked.map((t) => t.report));
     const owner = ownerFor(du, deps);
-    users.push(userVerdict(du, policy, managedLayer, tracked, gatherUserFacts(du, policy, factsDeps, owner ? { uid: owner.uid } : null)));
+    users.push(userVerdict(du, policy, managedLayer, tracked, gatherUserFacts(du, policy, factsDeps, owner ? { uid: owner.uid } : null), analysis.broken));
   }
 
   const compliant = managedCompliant && users.every((u) => u.compliant);
@@ -240,11 +240,21 @@ function isUnder(P: Platform['path'], child: string, parent: string): boolean {
   return c === p || c.startsWith(p + P.sep);
 }
 
-function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked: Tracked[], facts: UserFacts): UserReport {
+/**
+ * A managed file Claude Code cannot parse makes every session on the machine refuse to start (`claude -p`
+ * exits 1, seen on the wire): no session of any user is compliant then, whatever its settings say.
+ */
+const REFUSES: Finding = { code: 'managed-invalid', blocking: true, message: 'a managed settings file is not valid JSON: Claude Code refuses to start' };
+
+function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked: Tracked[], facts: UserFacts, managedBroken: boolean): UserReport {
   const userFile = tracked.find((t) => t.report.role === 'user');
   const userLayer: Layer[] = userFile?.strict ? [{ label: 'user', level: 'user', settings: userFile.strict }] : [];
   // users[].selectedModel: a session in a folder with no project settings.
-  const bare = evaluateSession(policy, [managed, ...userLayer]);
+  const evaluate = (layers: Layer[]) => {
+    const v = evaluateSession(policy, layers);
+    return managedBroken ? { ...v, compliant: false, findings: [REFUSES, ...v.findings] } : v;
+  };
+  const bare = evaluate([managed, ...userLayer]);
   const auth = authFacts([managed, ...userLayer], du.claudeJsonFacts);
   const fileBlocking = (ts: Tracked[]) => ts.some((t) => !t.report.compliant && (t.strict !== null || t.report.state === 'error'));
   const session = (proj: DiscoveredProject) => {
@@ -257,7 +267,7 @@ function userVerdict(du: DiscoveredUser, policy: Policy, managed: Layer, tracked
       layers.push({ label, level: f.role, settings: t.strict });
     }
     layers.push(...userLayer);
-    const v = evaluateSession(policy, layers);
+    const v = evaluate(layers);
     return { v, compliant: v.compliant && !fileBlocking(mine) };
   };
   const projects: ProjectReport[] = du.projects.map((proj) => {

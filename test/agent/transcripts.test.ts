@@ -181,6 +181,16 @@ describe('scanTranscripts', () => {
     expect(JSON.stringify(r)).not.toContain(SECRET);
   });
 
+  it('reads further back when the tail holds no turn: a short session ends with a ~110 KB prompt snapshot (2.1.332)', () => {
+    const snapshot = JSON.stringify({ ...common('2025-06-01T00:00:02Z', '/home/a/p'), type: 'attachment', attachment: { type: 'prompt_snapshot', systemPrompt: 'z'.repeat(28_000), tools: 'w'.repeat(82_000) } });
+    transcript('-home-a-p', 's', [userLine('2025-06-01T00:00:00Z'), assistantLine('2025-06-01T00:00:01Z', 'short-session-model', 'short-session-model'), snapshot, '{"type":"last-prompt"}']);
+    const r = scan();
+    expect(r.uses.map((u) => u.served)).toEqual(['short-session-model']);
+    expect(r.filesRead).toBe(1);
+    // Bounded: never further back than maxTailBytes.
+    expect(scan({ maxTailBytes: 100_000 }).uses).toEqual([]);
+  });
+
   it('never throws on nonsense options or a config dir that is a file', () => {
     transcript('-home-a-p', 's', [assistantLine('2025-06-01T00:00:00Z', 'm')]);
     expect(scan({ maxFiles: Number.NaN, tailBytes: -5, maxUses: 0, maxFolders: Infinity }).uses.map((u) => u.served)).toEqual(['m']);

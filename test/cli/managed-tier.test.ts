@@ -82,6 +82,12 @@ describe('managed files another tool owns', () => {
     const rep = f.json('repair');
     expect(rep.code).toBe(1);
     expect(rep.json.compliant).toBe(false);
+    // Claude Code refuses to start on this machine: no user's session is compliant, whatever their files say.
+    for (const u of rep.json.users) {
+      expect(u.compliant).toBe(false);
+      expect(u.findings[0]).toMatchObject({ code: 'managed-invalid', blocking: true });
+      for (const p of u.projects) expect(p.compliant).toBe(false);
+    }
     expect(others()).toEqual(before);
     expect(f.run('check').stdout).toMatch(/^machine: \/etc\/claude-code\/managed-settings\.json: managed-invalid/m);
   });

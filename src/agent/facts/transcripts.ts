@@ -11,7 +11,9 @@
  * Safety, when `owner` is set (we run as root): the config dir, `projects/`, every project folder walked and
  * every file read must be owned by `owner.uid` (folders may also be root's). Folders are lstat'ed (a symlink is skipped, "unsafe");
  * files are lstat'ed, then opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK and fstat'ed (a regular file with one link
- * and the right owner, or skipped). Only the last `tailBytes` of a file are read, with positional reads.
+ * and the right owner, or skipped). Only the last `tailBytes` of a file are read, with positional reads — read
+ * again, larger, up to `maxTailBytes` when that tail holds no model use (a short 2.1.332 session ends with a
+ * 57–111 KB prompt snapshot line after its one turn, its size depending on the model).
  * Residual: folders are checked by path, so a user who swaps a checked folder for a symlink at the right
  * instant can only lead us to a `.jsonl` the user owns anyway (every other uid's files, root's included,
  * fail the fstat owner check).
@@ -44,11 +46,13 @@ export interface TranscriptScanOptions {
   maxFolders?: number;
   /** Bytes read from the end of each transcript (default 64 KiB; at most 16 MiB). */
   tailBytes?: number;
+  /** When the tail holds no model use, it is read again up to this many bytes (default 1 MiB; at most 16 MiB). */
+  maxTailBytes?: number;
   /** Uses returned, newest first (default 20). */
   maxUses?: number;
 }
 
-export const TRANSCRIPT_DEFAULTS = { maxFiles: 8, tailBytes: 64 * 1024, maxUses: 20 } as const;
+export const TRANSCRIPT_DEFAULTS = { maxFiles: 8, tailBytes: 64 * 1024, maxTailBytes: 1024 * 1024, maxUses: 20 } as const;
 const MAX_TAIL = 16 * 1024 * 1024;
 
 type Note = 'unsafe' | 'unreadable' | 'no-transcripts';
@@ -84,6 +88,7 @@ class Scan {
   constructor(
     private readonly owner: { uid: number } | null,
     private readonly tailBytes: number,
+    private readonly maxTailBytes: number,
   ) {}
 
   private fileOwnedOk(uid: number): boolean {
@@ -156,18 +161,25 @@ class Scan {
         this.notes.add('unsafe');
         return [];
       }
-      // Read one byte before the tail: if it is a newline, the tail's first line is whole and kept.
-      const start = st.size > this.tailBytes ? st.size - this.tailBytes - 1 : 0;
-      const want = st.size - start;
-      this.buf ??= Buffer.allocUnsafe(this.tailBytes + 1);
-      let got = 0;
-      while (got < want) {
-        const n = fs.readSync(fd, this.buf, got, want - got, start + got);
-        if (n === 0) break; // truncated while reading
-        got += n;
+      // A tail with no model use is read again, 4× larger each time, up to `maxTailBytes`: Claude Code
+      // 2.1.332 ends a short session's transcript with a ~110 KB line (its prompt snapshot) after the turn.
+      for (let tail = this.tailBytes; ; tail = Math.min(tail * 4, this.maxTailBytes)) {
+        // Read one byte before the tail: if it is a newline, the tail's first line is whole and kept.
+        const start = st.size > tail ? st.size - tail - 1 : 0;
+        const want = st.size - start;
+        if (!this.buf || this.buf.length < tail + 1) this.buf = Buffer.allocUnsafe(tail + 1);
+        let got = 0;
+        while (got < want) {
+          const n = fs.readSync(fd, this.buf, got, want - got, start + got);
+          if (n === 0) break; // truncated while reading
+          got += n;
+        }
+        const uses = usesInTail(this.buf.toString('utf8', 0, got), start > 0, st.mtimeMs);
+        if (uses.length > 0 || start === 0 || tail >= this.maxTailBytes) {
+          this.filesRead++;
+          return uses;
+        }
       }
-      this.filesRead++;
-      return usesInTail(this.buf.toString('utf8', 0, got), start > 0, st.mtimeMs);
     } catch {
       this.notes.add('unreadable');
       return [];
@@ -208,7 +220,8 @@ function collect(hostConfigDir: string, opts: TranscriptScanOptions, scan: Scan)
 
 export function scanTranscripts(hostConfigDir: string, opts: TranscriptScanOptions): UsageScan {
   const owner = process.platform === 'win32' ? null : opts.owner; // st_uid means nothing on Windows
-  const scan = new Scan(owner, count(opts.tailBytes, TRANSCRIPT_DEFAULTS.tailBytes, MAX_TAIL));
+  const tail = count(opts.tailBytes, TRANSCRIPT_DEFAULTS.tailBytes, MAX_TAIL);
+  const scan = new Scan(owner, tail, Math.max(tail, count(opts.maxTailBytes, TRANSCRIPT_DEFAULTS.maxTailBytes, MAX_TAIL)));
   let found: LineUse[] = [];
   try {
     found = collect(hostConfigDir, opts, scan);

@@ -43,6 +43,14 @@ const ALIASES: Readonly<Record<string, { env: string; builtin: string }>> = {
   fable: { env: 'ANTHROPIC_DEFAULT_FABLE_MODEL', builtin: BUILTIN_MODELS.fable },
 };
 
+/**
+ * Retired Opus ids that 2.1.332 treats as the `opus` alias (mapped through ANTHROPIC_DEFAULT_OPUS_MODEL, else
+ * the built-in Opus), from a `model` key, ANTHROPIC_MODEL or `--model`; case-insensitive, trimmed, `[1m]`
+ * stripped. Every other full id — claude-3-opus-…, claude-opus-4-0-20250514, claude-opus-4-5 — goes out verbatim
+ * (docs/claude-code-wire-facts.md, R01–R41).
+ */
+const RETIRED_AS_OPUS: ReadonlySet<string> = new Set(['claude-opus-4-0', 'claude-opus-4-1', 'claude-opus-4-1-20250805', 'claude-opus-4-20250514']);
+
 /** The env variables through which a policy maps aliases. */
 export const ALIAS_ENV_KEYS: readonly string[] = [...new Set(Object.values(ALIASES).map((a) => a.env))];
 
@@ -71,7 +79,7 @@ export function effectiveEnv(layers: readonly Layer[]): Map<string, { value: str
  */
 export function mapAlias(name: string, env: ReadonlyMap<string, { value: string }>): string {
   const bare = stripOneM(name.trim());
-  const alias = ALIASES[bare.toLowerCase()];
+  const alias = ALIASES[bare.toLowerCase()] ?? (RETIRED_AS_OPUS.has(bare.toLowerCase()) ? ALIASES.opus : undefined);
   if (!alias) return bare;
   const mapped = env.get(alias.env)?.value.trim();
   return stripOneM(mapped ? mapped : alias.builtin);

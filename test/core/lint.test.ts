@@ -257,11 +257,11 @@ describe('model routing', () => {
   });
 
   it('managed-model-unmapped: a managed model the policy does not map', () => {
-    expect(only('managed-model-unmapped', {}, { managedSettings: { model: 'claude-opus-4-1' } })).toMatchObject([{ severity: 'warning', field: 'managedSettings.model' }]);
+    expect(only('managed-model-unmapped', {}, { managedSettings: { model: 'claude-opus-4-5' } })).toMatchObject([{ severity: 'warning', field: 'managedSettings.model' }]);
     expect(codes({}, { managedSettings: { model: 'sonnet' } })).toEqual([]);
-    expect(codes({}, { managedSettings: { model: 'claude-opus-4-1' }, allowedModels: ['claude-opus-4-1'] })).toEqual([]);
+    expect(codes({}, { managedSettings: { model: 'claude-opus-4-5' }, allowedModels: ['claude-opus-4-5'] })).toEqual([]);
     // ANTHROPIC_MODEL beats the managed model key
-    expect(codes({ ANTHROPIC_MODEL: 'sonnet' }, { managedSettings: { model: 'claude-opus-4-1' } })).not.toContain('managed-model-unmapped');
+    expect(codes({ ANTHROPIC_MODEL: 'sonnet' }, { managedSettings: { model: 'claude-opus-4-5' } })).not.toContain('managed-model-unmapped');
   });
 
   it('available-models-not-enforced', () => {

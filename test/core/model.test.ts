@@ -143,6 +143,19 @@ describe('mapAlias: aliases, [1m], full and provider ids', () => {
     expect(mapAlias('sonnet', env({ ANTHROPIC_DEFAULT_SONNET_MODEL: 'claude-sonnet-4-5[1m]' }))).toBe('claude-sonnet-4-5');
   });
 
+  it('R01–R41: retired Opus 4.0/4.1 ids are the opus alias; other full ids, and a mapping value, go verbatim', () => {
+    const mapped = env({ ANTHROPIC_DEFAULT_OPUS_MODEL: 'opus-model' });
+    for (const id of ['claude-opus-4-1', 'claude-opus-4-0', 'claude-opus-4-1-20250805', 'claude-opus-4-20250514', 'CLAUDE-OPUS-4-1', ' claude-opus-4-1 ', 'claude-opus-4-1[1m]']) {
+      expect(mapAlias(id, mapped), id).toBe('opus-model');
+    }
+    expect(mapAlias('claude-opus-4-1', env({}))).toBe(BUILTIN_MODELS.opus);
+    for (const id of ['claude-opus-4', 'claude-opus-4-0-20250514', 'claude-opus-4-1-latest', 'claude-opus-4-2', 'anthropic/claude-opus-4-1', 'claude-3-opus-20240229', 'claude-sonnet-4-0', 'claude-opus-4-5']) {
+      expect(mapAlias(id, mapped), id).toBe(id);
+    }
+    // R41: the mapping's value is sent as it is, never mapped again.
+    expect(mapAlias('opus', env({ ANTHROPIC_DEFAULT_OPUS_MODEL: 'claude-opus-4-1' }))).toBe('claude-opus-4-1');
+  });
+
   it('stripOneM strips only a trailing [1m]', () => {
     expect(stripOneM('a[1m]')).toBe('a');
     expect(stripOneM('a[1m]b')).toBe('a[1m]b');

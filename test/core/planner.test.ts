@@ -197,8 +197,8 @@ describe('modelAllowed', () => {
     expect(modelAllowed(keep, ['sonnet'])).toBe(false);
   });
   it('a full id is kept when the policy lists it and counts it as mapped', () => {
-    const p = policy({ model: { keep: 'allowed', allowed: ['claude-opus-4-1'] }, allowedModels: ['claude-opus-4-1'] });
-    expect(modelAllowed(p, 'claude-opus-4-1')).toBe(true);
+    const p = policy({ model: { keep: 'allowed', allowed: ['claude-opus-4-5'] }, allowedModels: ['claude-opus-4-5'] });
+    expect(modelAllowed(p, 'claude-opus-4-5')).toBe(true);
   });
   it('opus is kept once the policy maps it', () => {
     const p = policy({ env: { ...ENV, ANTHROPIC_DEFAULT_OPUS_MODEL: 'opus-model' }, model: { keep: 'allowed', allowed: ['opus'] } });

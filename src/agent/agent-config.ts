@@ -8,6 +8,23 @@ import { parse as parseJsonc, parseTree, findNodeAtLocation, printParseErrorCode
 import { z } from 'zod';
 import { CcfleetError } from '../core/errors.js';
 import { lineCol } from '../core/text-position.js';
+import { parsePublicKey } from './policy-signing.js';
+
+/** A public key as given (base64 raw or PEM SPKI), normalised to base64 of the raw 32 bytes. */
+const publicKeySchema = z.string().min(1).transform((s, ctx) => {
+  try {
+    return parsePublicKey(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+/**
+ * The shape of a cron string: five or six fields (seconds optional) of digits, names and * , - / ? L W #, or
+ * an @-macro. Field values are checked where the schedule is built (src/core/cron-spec.ts, cron-parser).
+ */
+const CRON = /^\s*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?,/#-]+(\s+[0-9A-Za-z*?,/#-]+){4,5})\s*$/;
 
 export const agentConfigSchema = z
   .object({
@@ -15,7 +32,21 @@ export const agentConfigSchema = z
     server: z.url({ protocol: /^https?$/ }).optional().describe('ccfleet server; reports go to <server>/v1/reports'),
     enrollSecret: z.string().min(1).optional(),
     policy: z.string().min(1).optional().describe('a policy file path or http(s) URL instead of <server>/v1/policy'),
-    policyPublicKeys: z.array(z.string().min(1)).optional(),
+    policySignatureUrl: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('where the policy signature is fetched (file path or http(s) URL) instead of the ccfleet-signature header or <policy>.sig'),
+    policyPublicKeys: z.array(publicKeySchema).optional().describe('when present and not empty, only policies signed by one of these ed25519 keys apply'),
+    caFile: z.string().min(1).optional().describe('extra trusted CA certificates (PEM) for the policy and report HTTPS connections'),
+    policyRefresh: z
+      .object({
+        cron: z.string().regex(CRON, 'must be a cron expression of 5 or 6 fields (e.g. "*/5 * * * *") or an @-macro ("@hourly")').optional(),
+        jitterSeconds: z.number().int().min(0).max(86_400).optional(),
+      })
+      .strict()
+      .optional()
+      .describe('when the daemon pulls the policy (default every 5 minutes) and the random delay added to each pull'),
     stateDir: z.string().min(1).optional(),
     logDir: z.string().min(1).optional(),
   })

@@ -48,7 +48,8 @@ const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
 const MACHINE_OPTIONS = ['policy', 'config', 'root', 'platform', 'user', 'state-dir'] as const;
 const NOT_FOR: Record<string, readonly string[]> = {
   restore: ['user'],
-  policy: MACHINE_OPTIONS,
+  // `policy verify --config <agent.json>` takes its pinned keys from an agent config.
+  policy: MACHINE_OPTIONS.filter((k) => k !== 'config'),
   version: MACHINE_OPTIONS,
   help: MACHINE_OPTIONS,
 };
@@ -57,6 +58,8 @@ const NOT_FOR: Record<string, readonly string[]> = {
 const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
   restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
   doctor: { ca: { type: 'string' }, timeout: { type: 'string' } },
+  // policy keygen --out <dir> | sign --key <pem> [--out <file.sig>] [--force] | verify [--sig <file>] --public-key <b64>...
+  policy: { out: { type: 'string' }, key: { type: 'string' }, sig: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, force: { type: 'boolean' } },
 };
 
 /** doctor --timeout: milliseconds per network call. */

@@ -60,7 +60,12 @@ export async function resolvePolicy(opts: CommonOptions, config: AgentConfig): P
   if (!source) {
     throw new CcfleetError('POLICY_NOT_FOUND', 'no policy: pass --policy <file-or-url> or set "policy" in the agent config');
   }
-  return loadPolicy(source);
+  const keys = config.policyPublicKeys ?? [];
+  if (keys.length === 0) return loadPolicy(source);
+  // Pinned keys bind the CLI too (also a --policy given on the command line). Loaded on demand: undici.
+  const { loadVerifiedPolicy } = await import('../agent/policy-client.js');
+  const signatureUrl = source === config.policy ? config.policySignatureUrl : undefined;
+  return loadVerifiedPolicy(source, { publicKeys: keys, signatureUrl, caFile: config.caFile });
 }
 
 /** Root (or Windows, where the installer decides) uses the machine state dir; anyone else their own. */

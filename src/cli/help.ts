@@ -22,6 +22,7 @@ Commands:
   status         per user and project: which files, which values win, which model is selected
   doctor         gateway reachable, key accepted, budget left, files readable  (0 ok, 1 problems, 2 error)
   policy lint    what a gateway admin should fix in a policy file               (0 clean, 1 findings, 2 invalid)
+  policy keygen | sign | verify   ed25519 keys and detached signatures for policies (see policy --help)
   restore        put back files as they were before ccfleet changed them
   version        print the version (also --version)
 
@@ -55,8 +56,11 @@ ${COMMON_HELP}
 
   --json: { ok, policy: { id, version }, checks: [ { code, status: ok|warning|problem|skipped, target?, users?, message, ms } ], summary }`,
   policy: `Usage: ccfleet policy lint <file> [--json]
+       ccfleet policy keygen --out <dir> [--json]
+       ccfleet policy sign <policy-file> --key <private.pem> [--out <file.sig>] [--force] [--json]
+       ccfleet policy verify <policy-file-or-url> [--sig <file-or-url>] (--public-key <key>... | --config <agent.json>) [--json]
 
-Validate a policy and list what a gateway admin should fix, each finding with a stable code and a severity:
+lint: validate a policy and list what a gateway admin should fix, each finding with a stable code and a severity:
 "error" (the policy cannot work as written) or "warning" (it works, with a known trap).
 
 Exit codes (as linters do, any finding fails the step):
@@ -65,7 +69,27 @@ Exit codes (as linters do, any finding fails the step):
   2  not a valid policy (unreadable, not JSONC, or against the schema), or a usage error
 
   --json                   one JSON document on stdout: { file, policy, valid, counts: { errors, warnings }, warnings: [...] },
-                           or { file, valid: false, error: { code, message } } for an invalid policy`,
+                           or { file, valid: false, error: { code, message } } for an invalid policy
+
+keygen: a new ed25519 key pair: <dir>/ccfleet-policy.key (PKCS#8 PEM, mode 0600 — keep it off the laptops) and
+<dir>/ccfleet-policy.pub; prints the public key (base64) for the agent config's "policyPublicKeys" and its key id.
+Never overwrites a key. Exit 0, or 2.
+
+sign: validate the policy (an invalid one is never signed; one with lint errors only with --force), then write
+the detached signature over its exact bytes, { "alg": "ed25519", "keyId", "sig" }, to --out (default
+<policy-file>.sig). Publish both; any change to the policy's bytes needs a new signature (and a higher version).
+Exit 0, or 2.
+
+verify: check a policy file or URL the way the agent does (signature from --sig, else the ccfleet-signature
+header, else <policy>.sig) against --public-key (repeatable) or the agent config's policyPublicKeys.
+Exit 0 valid, 1 not (unsigned, bad-signature, unknown-key, malformed-signature), 2 usage or unreadable/invalid policy.
+
+  --out <dir|file>         keygen: the folder for the key pair; sign: where the signature goes
+  --key <file>             sign: the private key (PKCS#8 PEM, from keygen)
+  --force                  sign: sign despite lint errors (never an invalid policy)
+  --sig <file-or-url>      verify: the signature document, instead of <policy>.sig / the header
+  --public-key <key>       verify: a trusted public key (base64 raw, or a PEM "PUBLIC KEY" block); repeatable
+  --config <agent.json>    verify: trust the config's policyPublicKeys`,
   restore: `Usage: ccfleet restore [--path <file>]... [--latest] [--list] [--dry-run] [options]\n\nPut files back from ccfleet's backups (the original before ccfleet first changed each file; --latest undoes only\nthe last change). --list shows the backups. Without --path every backed-up file is restored.\nExit 0 done (or nothing to do), 1 a file could not be written, 2 error (BACKUP_NOT_FOUND: no backup of a --path).\n  --path <file>            a file to restore, as --list shows it (repeatable)\n  --latest                 the state before ccfleet's last change instead of the original\n  --list                   list the backups (with --path: of those files)\n  --dry-run                say what would be restored, write nothing\n\n${RESTORE_OPTIONS}`,
   version: 'Usage: ccfleet version   (or ccfleet --version)\n\nPrint the version.',
   help: 'Usage: ccfleet help [<command>]\n\nPrint the overview, or the options of one command.',

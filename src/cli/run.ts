@@ -36,7 +36,7 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
       return doctorCommand(p.opts, p.extra);
     }
     case 'policy':
-      return policyCommand(p.rest, p.opts);
+      return policyCommand(p.rest, p.opts, p.extra);
     case 'restore':
       return restoreCommand(p.opts, p.extra);
     default:

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CcfleetError } from '../core/errors.js';
 import { lineCol } from '../core/text-position.js';
 import { parsePublicKey } from './policy-signing.js';
+import { parseCronSpec } from '../core/cron-spec.js';
 
 /** A public key as given (base64 raw or PEM SPKI), normalised to base64 of the raw 32 bytes. */
 const publicKeySchema = z.string().min(1).transform((s, ctx) => {
@@ -41,12 +42,27 @@ export const agentConfigSchema = z
     caFile: z.string().min(1).optional().describe('extra trusted CA certificates (PEM) for the policy and report HTTPS connections'),
     policyRefresh: z
       .object({
-        cron: z.string().regex(CRON, 'must be a cron expression of 5 or 6 fields (e.g. "*/5 * * * *") or an @-macro ("@hourly")').optional(),
+        cron: z
+          .string()
+          .regex(CRON, 'must be a cron expression of 5 or 6 fields (e.g. "*/5 * * * *") or an @-macro ("@hourly")')
+          .superRefine((s, ctx) => {
+            const r = parseCronSpec(s);
+            if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+          })
+          .optional(),
         jitterSeconds: z.number().int().min(0).max(86_400).optional(),
       })
       .strict()
       .optional()
       .describe('when the daemon pulls the policy (default every 5 minutes) and the random delay added to each pull'),
+    resyncMinutes: z.number().min(1).max(24 * 60).optional().describe('full resync of every user by the daemon, as a backstop to the file watchers (default 15, ±10% jitter)'),
+    repairRateLimit: z
+      .object({ burst: z.number().int().min(1).max(1000).optional(), perMinute: z.number().min(0.01).max(600).optional() })
+      .strict()
+      .optional()
+      .describe('repairs of one file the daemon may make in a burst, then per minute, before it reports the file contested (default 10, then 6 per minute)'),
+    watch: z.enum(['native', 'polling']).optional().describe('"polling" for homes on network filesystems where native watches are not delivered'),
+    logLevel: z.enum(['error', 'warn', 'info', 'debug']).optional(),
     stateDir: z.string().min(1).optional(),
     logDir: z.string().min(1).optional(),
   })

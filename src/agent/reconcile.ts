@@ -43,6 +43,8 @@ export interface ReconcileDeps {
   now?: () => Date;
   /** The daemon's per-file rate limit (file-pass.ts BatchDeps.mayWrite). */
   mayWrite?: (machinePath: string) => true | string;
+  /** Told what the pass discovered (the daemon watches exactly that). */
+  onDiscovery?: (d: Discovery) => void;
 }
 
 export interface ReconcileRequest {
@@ -67,6 +69,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
   const only = req.onlyUsers ?? (req.users && req.users.length > 0 ? req.users : undefined);
   const policy = only ? { ...req.policy, users: { ...req.policy.users, include: intersect(req.policy.users.include, only) } } : req.policy;
   const d = discover(deps.platform, deps.fs, deps.facts, policy);
+  deps.onDiscovery?.(d);
   const host = (p: string) => toHostPath(deps.root, deps.platform.name, p, path.sep);
   const asRoot = deps.uid === 0;
   const files: FileReport[] = [];

@@ -39,7 +39,7 @@ const common = {
 } as const;
 
 /** The commands this build knows; `help` prints the overview. */
-export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'policy', 'restore', 'version', 'help'] as const;
+export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'policy', 'restore', 'version', 'help'] as const;
 
 /** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
 const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
@@ -58,6 +58,7 @@ const NOT_FOR: Record<string, readonly string[]> = {
 const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
   restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
   doctor: { ca: { type: 'string' }, timeout: { type: 'string' } },
+  daemon: { 'log-level': { type: 'string' } },
   // policy keygen --out <dir> | sign --key <pem> [--out <file.sig>] [--force] | verify [--sig <file>] --public-key <b64>...
   policy: { out: { type: 'string' }, key: { type: 'string' }, sig: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, force: { type: 'boolean' } },
 };

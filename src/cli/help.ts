@@ -21,6 +21,7 @@ Commands:
   repair         make this machine compliant; --dry-run shows what would change (0 compliant after, 1 not, 2 error)
   status         per user and project: which files, which values win, which model is selected
   doctor         gateway reachable, key accepted, budget left, files readable  (0 ok, 1 problems, 2 error)
+  daemon         watch and repair drift in real time, pull the policy on a schedule (foreground; SIGTERM stops)
   policy lint    what a gateway admin should fix in a policy file               (0 clean, 1 findings, 2 invalid)
   policy keygen | sign | verify   ed25519 keys and detached signatures for policies (see policy --help)
   restore        put back files as they were before ccfleet changed them
@@ -31,6 +32,19 @@ Run 'ccfleet <command> --help' for the options of a command.`,
   repair: `Usage: ccfleet repair [--dry-run] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing; exits as check would. With --json: the
                            report repair would produce (states "repaired"), plus "compliantNow" for the machine as it is\n\n${COMMON_HELP}`,
   status: `Usage: ccfleet status [options]\n\nHuman view: per user and project, which files are read, which values win, which model is selected.\n\n${COMMON_HELP}`,
+  daemon: `Usage: ccfleet daemon [--log-level error|warn|info|debug] [options]
+
+Run in the foreground until SIGTERM/SIGINT (exit 0); SIGHUP reloads the agent config and fetches the policy.
+Starts with the last-known-good policy from the state dir, arms file watchers on every settings folder, runs
+one full repair, then fetches the policy (--policy, else the agent config's "policy", else <server>/v1/policy).
+A drift is repaired within milliseconds; a file something keeps rewriting is rate-limited and reported
+contested; a full resync runs every 15 min (agent config "resyncMinutes"), the policy is pulled every 5 min
+("policyRefresh": { "cron", "jitterSeconds" }). With "policyPublicKeys" pinned, only signed policies apply;
+a rejected, unreachable or expired policy leaves the last-known-good one in force.
+Logs: JSON lines in the log folder (agent config "logDir"), plain lines on stderr (--json: JSON lines).
+Status: <state dir>/daemon/status.json after every pass.
+
+${COMMON_HELP}`,
   doctor: `Usage: ccfleet doctor [--timeout <ms>] [--ca <file>] [options]
 
 Diagnose why Claude Code might not work through the gateway. Changes nothing. Checks (each with a stable code):

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   if (result.stdout) process.stdout.write(result.stdout);
   if (result.stderr) process.stderr.write(result.stderr);
   process.exitCode = result.exitCode;
+  if (result.exitNow) process.exit(result.exitCode);
 }
 
 void main();

@@ -37,6 +37,10 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
     }
     case 'policy':
       return policyCommand(p.rest, p.opts, p.extra);
+    case 'daemon': {
+      const { daemonCommand } = await import('./commands/daemon-cmd.js');
+      return daemonCommand(p.opts, p.extra);
+    }
     case 'restore':
       return restoreCommand(p.opts, p.extra);
     default:

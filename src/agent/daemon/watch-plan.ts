@@ -17,7 +17,8 @@
 import type { Discovery } from '../../platform/discover.js';
 import type { PathOps } from '../../platform/types.js';
 
-export type Target = 'managed' | 'homes' | `user:${string}`;
+/** What an event marks dirty; `policy` is the folder of a policy delivered as a local file. */
+export type Target = 'managed' | 'homes' | 'policy' | `user:${string}`;
 
 export interface WatchSet {
   /** Host folder → the targets an event in it (or on it) marks dirty. */

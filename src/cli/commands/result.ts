@@ -3,4 +3,6 @@ export interface CommandResult {
   exitCode: number;
   stdout: string;
   stderr?: string;
+  /** End the process as soon as the output is written (a daemon that has already closed everything it owns). */
+  exitNow?: boolean;
 }

@@ -55,7 +55,15 @@ export const agentConfigSchema = z
       .strict()
       .optional()
       .describe('when the daemon pulls the policy (default every 5 minutes) and the random delay added to each pull'),
-    resyncMinutes: z.number().min(1).max(24 * 60).optional().describe('full resync of every user by the daemon, as a backstop to the file watchers (default 15, ±10% jitter)'),
+    resyncCron: z
+      .string()
+      .superRefine((v, ctx) => {
+        const r = parseCronSpec(v);
+        if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+      })
+      .optional()
+      .describe('when the daemon re-checks every user in full, as a cron expression (default: the policy\'s schedule.resync, else every 15 minutes)'),
+    resyncMinutes: z.number().min(1).max(24 * 60).optional().describe('the full resync as a plain interval in minutes instead of a cron expression (±10% jitter)'),
     repairRateLimit: z
       .object({ burst: z.number().int().min(1).max(1000).optional(), perMinute: z.number().min(0.01).max(600).optional() })
       .strict()

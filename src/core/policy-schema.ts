@@ -4,6 +4,7 @@
  * it is stale.
  */
 import { z } from 'zod';
+import { parseCronSpec } from './cron-spec.js';
 import { removeKeyConflicts } from './remove-conflicts.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -65,6 +66,12 @@ export const managedSettingsSchema = z
   .default({})
   .describe('Extra settings written beside env in the managed tier (e.g. apiKeyHelper, availableModels, enforceAvailableModels).');
 
+/** A cron expression node-schedule accepts (5 or 6 fields, or an @-macro), checked by src/core/cron-spec.ts. */
+const cronField = z.string().superRefine((v, ctx) => {
+  const r = parseCronSpec(v);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+});
+
 export const policySchema = z
   .object({
     $schema: z.string().optional().describe('Editors use this to find the JSON Schema; ignored by the agent.'),
@@ -124,6 +131,15 @@ export const policySchema = z
       .describe('Rewrite settings files with comments or trailing commas (which Claude Code ignores whole) as strict JSON; a backup is kept.'),
     minClaudeVersion: z.string().regex(/^\d+\.\d+\.\d+$/).optional().describe('Oldest Claude Code version the fleet may run.'),
     expiresAt: z.iso.datetime({ offset: true }).optional().describe('After this time agents keep enforcing but report policy-expired.'),
+    schedule: z
+      .object({
+        policyRefresh: cronField.optional().describe('When agents pull the policy (default "*/5 * * * *"); an agent config\'s policyRefresh.cron wins.'),
+        resync: cronField.optional().describe('When agents re-check every user in full, besides the file watchers (default "*/15 * * * *"); an agent config\'s resyncCron wins.'),
+        jitterSeconds: z.number().int().min(0).max(3600).optional().describe('Random delay added to each scheduled run so a fleet does not fire in the same second (default 60).'),
+      })
+      .strict()
+      .optional()
+      .describe('The agents\' cadence, fleet-wide.'),
   })
   .strict()
   .superRefine((p, ctx) => {

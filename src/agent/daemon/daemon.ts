@@ -39,7 +39,9 @@ export interface DaemonOptions {
   /** Default every 5 minutes, with up to 60 s of jitter. */
   policyCron?: CronSpec;
   policyJitterSeconds?: number;
-  /** Full resync interval (default 15 min, ±10%). */
+  /** Full resync as a cron expression (agent config `resyncCron`; default the policy's, else every 15 min). */
+  resyncCron?: CronSpec;
+  /** Full resync as an interval instead (agent config `resyncMinutes`, ±10%). */
   resyncMs?: number;
   debounceMs?: number;
   maxWaitMs?: number;
@@ -76,6 +78,8 @@ export class Daemon {
   private stopping = false;
   private readonly startedAt = new Date().toISOString();
   private passes = 0;
+  private started = false;
+  private cadence = '';
   private statusAt = 0;
   private statusPending = false;
 
@@ -112,8 +116,8 @@ export class Daemon {
       await this.pass('all');
     }
     await this.refreshPolicy();
-    this.scheduler.cron('policy-refresh', this.o.policyCron ?? '*/5 * * * *', { jitterSeconds: this.o.policyJitterSeconds ?? 60, run: () => void this.queue.add('policy') });
-    this.scheduler.every('resync', this.o.resyncMs ?? 15 * 60_000, { jitterFraction: 0.1, run: () => void this.queue.add('all') });
+    this.started = true;
+    this.schedule();
     this.log.info('daemon started', { watching: this.watchSet.folders.size, policy: this.applied ? `${this.applied.policy.id} v${this.applied.policy.version}` : null });
   }
 
@@ -190,6 +194,11 @@ export class Daemon {
 
   private adopt(a: AppliedPolicy): void {
     this.applied = a;
+    try {
+      this.schedule();
+    } catch (e) {
+      this.log.error(`the policy's schedule cannot be used, keeping the current one: ${(e as Error).message}`);
+    }
     const secrets: string[] = [];
     for (const [k, v] of Object.entries(a.policy.env)) if (isSecretKey(k) || /^(sk-|Bearer\s)/i.test(v)) secrets.push(v);
     this.log.addSecrets(secrets);
@@ -235,6 +244,25 @@ export class Daemon {
         if (!this.applied || r.retryable) this.retryPolicyLater();
         return false;
     }
+  }
+
+  /**
+   * The policy refresh and the full resync, on node-schedule cron with jitter: the agent config's choice,
+   * else the policy's `schedule`, else every 5 and every 15 minutes. Re-armed when a new policy changes it.
+   */
+  private schedule(): void {
+    if (!this.started || this.stopping) return;
+    const s = this.applied?.policy.schedule;
+    const refresh = this.o.policyCron ?? s?.policyRefresh ?? '*/5 * * * *';
+    const jitterSeconds = this.o.policyJitterSeconds ?? s?.jitterSeconds ?? 60;
+    const resync = this.o.resyncCron ?? (this.o.resyncMs ? null : s?.resync ?? '*/15 * * * *');
+    const key = JSON.stringify([refresh, jitterSeconds, resync, this.o.resyncMs]);
+    if (key === this.cadence) return;
+    this.cadence = key;
+    this.scheduler.cron('policy-refresh', refresh, { jitterSeconds, run: () => void this.queue.add('policy') });
+    if (resync !== null) this.scheduler.cron('resync', resync, { jitterSeconds: Math.max(jitterSeconds, 1), run: () => void this.queue.add('all') });
+    else this.scheduler.every('resync', this.o.resyncMs!, { jitterFraction: 0.1, run: () => void this.queue.add('all') });
+    this.log.info('schedule', { policyRefresh: refresh, resync: resync ?? `every ${Math.round(this.o.resyncMs! / 1000)} s`, jitterSeconds });
   }
 
   private retryPolicyLater(): void {

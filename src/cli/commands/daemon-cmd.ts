@@ -38,6 +38,7 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
     log,
     ...(ctx.config.policyRefresh?.cron ? { policyCron: ctx.config.policyRefresh.cron } : {}),
     ...(ctx.config.policyRefresh?.jitterSeconds !== undefined ? { policyJitterSeconds: ctx.config.policyRefresh.jitterSeconds } : {}),
+    ...(ctx.config.resyncCron ? { resyncCron: ctx.config.resyncCron } : {}),
     ...(ctx.config.resyncMinutes ? { resyncMs: ctx.config.resyncMinutes * 60_000 } : {}),
     ...(ctx.config.repairRateLimit ? { rateLimit: { capacity: ctx.config.repairRateLimit.burst ?? 10, refillPerSec: (ctx.config.repairRateLimit.perMinute ?? 6) / 60 } } : {}),
     ...(ctx.config.watch === 'polling' ? { polling: true } : {}),

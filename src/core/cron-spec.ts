@@ -57,7 +57,42 @@ function parseCronString(raw: string): CronSpecParse {
   }
   const bad = fields.find((f) => !FIELD.test(f));
   if (bad !== undefined) return { ok: false, reason: `field "${bad}" has characters cron does not use` };
+  const ranges = fields.length === 6 ? STRING_RANGES : STRING_RANGES.slice(1);
+  for (let i = 0; i < fields.length; i++) {
+    const why = checkField(fields[i]!, ranges[i]!);
+    if (why) return { ok: false, reason: `${ranges[i]!.name} field "${fields[i]}": ${why}` };
+  }
   return { ok: true, cron: text, tz: null };
+}
+
+/** Cron string fields in order (seconds first when there are six), with their numeric ranges. */
+const STRING_RANGES = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day-of-week', min: 0, max: 7 },
+] as const;
+
+/**
+ * Numbers in a field must be in its range and steps positive: `*`, `?`, `n`, `a-b`, `x/step`, lists of
+ * those. Names (JAN, MON) and the L W # forms are left to cron-parser.
+ */
+function checkField(field: string, r: { min: number; max: number }): string | null {
+  for (const item of field.split(',')) {
+    if (item === '') return 'an empty list item';
+    const [base = '', step, extra] = item.split('/');
+    if (extra !== undefined) return 'more than one "/"';
+    if (step !== undefined && !(/^\d+$/.test(step) && Number(step) >= 1)) return `step "${step}" must be a positive integer`;
+    if (base === '*' || base === '?' || /[A-Za-z#]/.test(base)) continue;
+    const bounds = base.split('-');
+    if (bounds.length > 2 || bounds.some((b) => !/^\d+$/.test(b))) return `"${base}" is not a number or a range`;
+    const nums = bounds.map(Number);
+    if (nums.some((n) => n < r.min || n > r.max)) return `${base} is outside ${r.min}-${r.max}`;
+    if (nums.length === 2 && nums[0]! > nums[1]!) return `range ${base} runs backwards`;
+  }
+  return null;
 }
 
 function parseCronObject(o: Record<string, unknown>): CronSpecParse {

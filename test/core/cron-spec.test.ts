@@ -60,3 +60,25 @@ describe('parseCronSpec', () => {
     expect(describeCronSpec({ hour: 3 })).toBe('{"hour":3}');
   });
 });
+
+describe('parseCronSpec: numeric ranges of a cron string (checked without cron-parser, so the core and the schema refuse them)', () => {
+  it.each([
+    ['61 * * * *', /minute field "61": 61 is outside 0-59/],
+    ['* 24 * * *', /hour field/],
+    ['* * 0 * *', /day-of-month field/],
+    ['* * * 13 *', /month field/],
+    ['* * * * 8', /day-of-week field/],
+    ['*/0 * * * *', /step "0"/],
+    ['5-1 * * * *', /runs backwards/],
+    ['1,,2 * * * *', /empty list item/],
+    ['60 * * * * *', /second field/],
+  ])('%s', (spec, why) => {
+    const r = parseCronSpec(spec);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.reason).toMatch(why);
+  });
+
+  it.each(['*/5 * * * *', '0 */5 * * * *', '0 9-17 * * MON-FRI', '0 0 L * ?', '15,45 * * JAN,JUL 0-7', '* * * * 7'])('%s is fine', (spec) => {
+    expect(parseCronSpec(spec).ok).toBe(true);
+  });
+});

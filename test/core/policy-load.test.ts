@@ -235,6 +235,13 @@ describe('POLICY_INVALID: not a policy', () => {
     expect(failure(withFields(`${ENV},\n  "minClaudeVersion": "2.1"`)).message).toMatch(/^p\.jsonc:5:23: minClaudeVersion: must match .* \(got "2\.1"\)$/);
   });
 
+  it('schedule: cron expressions node-schedule would misread are refused, field named', () => {
+    expect(failure(withFields(`${ENV},\n  "schedule": { "policyRefresh": "*/5 * * *" }`)).message).toMatch(/^p\.jsonc:5:\d+: schedule\.policyRefresh: /);
+    expect(failure(withFields(`${ENV},\n  "schedule": { "resync": "61 * * * *" }`)).message).toMatch(/schedule\.resync: /);
+    expect(failure(withFields(`${ENV},\n  "schedule": { "jitterSeconds": -1 }`)).message).toMatch(/schedule\.jitterSeconds: /);
+    expect(failure(withFields(`${ENV},\n  "schedule": { "every": "5m" }`)).message).toMatch(/schedule.*every/);
+  });
+
   it('duplicate keys are refused, at the second occurrence', () => {
     const e = failure('{\n  "id": "p1",\n  "version": 1,\n  "env": {\n    "ANTHROPIC_BASE_URL": "https://a/anthropic",\n    "ANTHROPIC_BASE_URL": "https://b/anthropic"\n  },\n  "id": "p2"\n}');
     expect(e.code).toBe('POLICY_INVALID');

@@ -25,6 +25,7 @@ import { PolicyClient, type AppliedPolicy, type PolicyClientOptions } from '../p
 import { reconcile, type ReconcileDeps } from '../reconcile.js';
 import type { FileReport, MachineReport } from '../report-types.js';
 import { Backoff, DirtyQueue, RateLimiter, Scheduler, type Clock, type CronSpec } from '../scheduler.js';
+import { deviceId } from '../device-id.js';
 import { EventLog, type DaemonEvent } from './events.js';
 import { mergeReport } from './report-merge.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
@@ -79,6 +80,7 @@ export class Daemon {
   private readonly startedAt = new Date().toISOString();
   private passes = 0;
   private started = false;
+  private device: string | null = null;
   private cadence = '';
   private statusAt = 0;
   private statusPending = false;
@@ -107,6 +109,7 @@ export class Daemon {
 
   /** Start-up: everything armed and one full pass done (with the cached policy, then the fetched one). */
   async start(): Promise<void> {
+    this.device = deviceId(this.o.stateDir);
     const cached = this.client.loadLastKnownGood();
     if (this.client.lastCacheProblem) this.log.warn(this.client.lastCacheProblem);
     if (cached) {
@@ -149,6 +152,7 @@ export class Daemon {
     const degraded = this.watcher.degraded();
     return {
       pid: process.pid,
+      deviceId: this.device,
       startedAt: this.startedAt,
       at: new Date().toISOString(),
       passes: this.passes,

@@ -10,6 +10,7 @@ import type { DaemonEvent } from './events.js';
 
 export interface DaemonStatus {
   pid: number;
+  deviceId: string | null;
   startedAt: string;
   at: string;
   passes: number;

@@ -16,6 +16,14 @@ export type ErrorCode =
   | 'WRITE_FAILED'
   | 'VERIFY_FAILED'
   | 'BACKUP_NOT_FOUND'
+  /** The server's store cannot be opened or reached (retryable when the database may come back). */
+  | 'STORE_UNAVAILABLE'
+  /** The store's schema is newer than this ccfleet, or a migration failed. */
+  | 'STORE_SCHEMA'
+  /** A report for a device the store has never enrolled. */
+  | 'DEVICE_UNKNOWN'
+  /** A fleet query the store refuses (bad cursor, time, limit). */
+  | 'INVALID_QUERY'
   | 'INTERNAL';
 
 export class CcfleetError extends Error {

@@ -69,6 +69,22 @@ export const agentConfigSchema = z
       .strict()
       .optional()
       .describe('repairs of one file the daemon may make in a burst, then per minute, before it reports the file contested (default 10, then 6 per minute)'),
+    reportCron: z
+      .string()
+      .superRefine((v, ctx) => {
+        const r = parseCronSpec(v);
+        if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+      })
+      .optional()
+      .describe('the heartbeat report as a cron expression (with reportJitterSeconds of random delay), instead of heartbeatMinutes'),
+    reportJitterSeconds: z.number().int().min(0).max(86_400).optional().describe('random delay added to each reportCron heartbeat (default 300)'),
+    heartbeatMinutes: z.number().min(1).max(7 * 24 * 60).optional().describe('a report at least this often even when nothing changed (default 60, ±10%)'),
+    reportDebounceSeconds: z
+      .number()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe('a change (verdict, model, events) is reported after this many seconds of quiet (default 5)'),
     watch: z.enum(['native', 'polling']).optional().describe('"polling" for homes on network filesystems where native watches are not delivered'),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).optional(),
     stateDir: z.string().min(1).optional(),

@@ -186,10 +186,10 @@ class Http {
 }
 
 /** TLS trust problems do not go away by retrying soon (they are still retried on the normal cadence). */
-const PERMANENT = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+export const PERMANENT = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
 
 /** doctor's descriptions speak of "the gateway" and its `--ca` option; here it is the policy server and `caFile`. */
-const ourWords = (cause: string): string =>
+export const ourWords = (cause: string): string =>
   cause.replace("pass --ca <file> with the gateway's CA", 'set "caFile" in the agent config to the server\'s CA bundle').replace(/the gateway's/g, "the server's");
 
 function statusProblem(label: string, status: number, headers: Record<string, string>, url: string): { message: string; retryable: boolean } {

@@ -131,6 +131,16 @@ export const policySchema = z
       .describe('Rewrite settings files with comments or trailing commas (which Claude Code ignores whole) as strict JSON; a backup is kept.'),
     minClaudeVersion: z.string().regex(/^\d+\.\d+\.\d+$/).optional().describe('Oldest Claude Code version the fleet may run.'),
     expiresAt: z.iso.datetime({ offset: true }).optional().describe('After this time agents keep enforcing but report policy-expired.'),
+    report: z
+      .object({
+        homePaths: z
+          .enum(['full', 'tilde'])
+          .default('full')
+          .describe('"tilde": paths under a user\'s home are reported as "~/…" (another user\'s home as "~name/…"); "full": as they are.'),
+      })
+      .strict()
+      .optional()
+      .describe('What agents put in the compliance reports they send to the ccfleet server.'),
     schedule: z
       .object({
         policyRefresh: cronField.optional().describe('When agents pull the policy (default "*/5 * * * *"); an agent config\'s policyRefresh.cron wins.'),

@@ -75,6 +75,8 @@ export class Daemon {
   private report: MachineReport | null = null;
   private readonly lookedAgain = new Map<string, number>();
   private degradedReported = false;
+  /** A watched-for folder appeared (onPath): recompute the watch plan before the next pass. */
+  private replan = false;
   private expiredReported: string | null = null;
   private stopping = false;
   private readonly startedAt = new Date().toISOString();
@@ -174,7 +176,24 @@ export class Daemon {
 
   private onPath(hostPath: string): void {
     if (this.stopping) return;
-    for (const t of targetsOf(this.watchSet, hostPath, path.dirname, path.basename)) this.queue.add(t);
+    const targets = targetsOf(this.watchSet, hostPath, path.dirname, path.basename);
+    for (const t of targets) this.queue.add(t);
+    if (targets.size > 0 && !this.replan && this.appeared(hostPath)) this.replan = true;
+  }
+
+  /**
+   * A folder appeared that the watch plan could only watch through an ancestor (a `.claude` created later
+   * in a known project, a user's first `~/.claude`): the plan must now watch the folder itself.
+   */
+  private appeared(hostPath: string): boolean {
+    if (this.watchSet.folders.has(hostPath)) return false;
+    const names = this.watchSet.only.get(path.dirname(hostPath));
+    if (names && !names.has(path.basename(hostPath))) return false;
+    try {
+      return fs.lstatSync(hostPath).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   private async run(keys: Set<Key>): Promise<void> {
@@ -184,6 +203,10 @@ export class Daemon {
       if (changed) return; // refreshPolicy ran a full pass
     }
     if (!this.applied) return;
+    if (this.replan) {
+      this.replan = false;
+      await this.rewatch(false); // arm the new folder before reading it
+    }
     if (keys.has('all') || keys.has('homes')) {
       await this.pass('all');
       await this.rewatch();
@@ -412,8 +435,10 @@ export class Daemon {
     if (this.report) this.report.managed.findings.push({ code: 'watch-degraded', blocking: false, message: d.reason });
   }
 
+  /** Recorded, and in status.json soon (a rejected or unreachable policy runs no pass that would write it). */
   private event(e: Omit<DaemonEvent, 'at'>): void {
     this.events.add({ at: new Date().toISOString(), ...e });
+    if (this.device !== null) this.saveStatus();
   }
 
   /** At most one status write a second (each is an fsync'd atomic write): later ones are folded into one. */

@@ -1,0 +1,265 @@
+/**
+ * The embedded store: one SQLite file through Node's built-in node:sqlite (no native addon, so the
+ * server ships as a single executable). WAL, synchronous=NORMAL (a commit survives the process being
+ * killed; the last commits before a power cut may not), a busy timeout, foreign keys on. Reports are
+ * written through a batch queue: concurrent addReport calls share one transaction, each resolving after
+ * its COMMIT. Everything runs on the event loop's thread, so a transaction never interleaves with
+ * another call. One server process per file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { CcfleetError, isCcfleetError } from '../../core/errors.js';
+import { BatchQueue, type Outcome } from './batch-queue.js';
+import { canonicalTime, deriveReport, type DerivedReport } from './derive.js';
+import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
+import { readDevice, readDevices, readEvents, readSummary, readTrend, type ReadContext, type SqlRow, type SqlValue } from './reads.js';
+import { storeOptions } from './options.js';
+import { sqliteModule } from './sqlite-module.js';
+import type { DeviceQuery, StoreOptions, Store } from './types.js';
+
+type AddResult = 'stored' | 'duplicate';
+
+const SQLITE_NOTADB = 26;
+const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+const PRUNE_CHUNK = 2000;
+
+const INSERT_REPORT = `INSERT INTO reports (id, device_id, created_at, received_at, compliant, users, non_compliant_users, repaired, events, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
+const INSERT_EVENT = 'INSERT INTO events (report_id, device_id, at, kind, user_name, path, codes, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+/** Only a newer report becomes the latest (ties broken by id), whatever order reports arrive in. */
+const UPDATE_LATEST = `UPDATE devices SET hostname = ?, last_report_id = ?, last_report_at = ?, last_received_at = ?, compliant = ?,
+  policy_id = ?, policy_version = ?, agent_version = ?, platform = ?, users = ?, non_compliant_users = ?, models = ?, used_models = ?
+  WHERE id = ? AND (last_report_at IS NULL OR last_report_at < ? OR (last_report_at = ? AND last_report_id < ?))`;
+const DELETE_USERS = 'DELETE FROM device_users WHERE device_id = ?';
+const INSERT_USER = 'INSERT INTO device_users (device_id, user_name, compliant, selected_model, used_model) VALUES (?, ?, ?, ?, ?)';
+const ENROLL = `INSERT INTO devices (id, hostname, token_hash, enrolled_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, hostname = excluded.hostname`;
+
+const errcode = (e: unknown): number | undefined => (typeof e === 'object' && e !== null && typeof (e as { errcode?: unknown }).errcode === 'number' ? (e as { errcode: number }).errcode : undefined);
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const bind = (v: SqlValue): string | number | null => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+
+function createFile(file: string): void {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new CcfleetError('STORE_UNAVAILABLE', `cannot create the SQLite store ${file}: ${message(e)}`, { cause: e });
+  }
+}
+
+function migrate(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(MIGRATIONS_TABLE);
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get();
+    const current = Number(row?.v ?? 0);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of pendingMigrations(current)) {
+      for (const sql of m.sqlite) db.exec(sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    }
+    db.exec('COMMIT');
+  } catch (e) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+export async function openSqliteStore(file: string, opts: StoreOptions = {}): Promise<Store> {
+  const o = storeOptions(opts);
+  if (file !== ':memory:') createFile(file);
+  const { DatabaseSync: Database } = sqliteModule();
+  let db: DatabaseSync;
+  try {
+    db = new Database(file, { timeout: 5000, enableForeignKeyConstraints: true });
+  } catch (e) {
+    throw new CcfleetError('STORE_UNAVAILABLE', `cannot open the SQLite store ${file}: ${message(e)}`, { cause: e });
+  }
+  try {
+    db.prepare('PRAGMA journal_mode = WAL').get();
+    db.exec('PRAGMA synchronous = NORMAL');
+    migrate(db);
+  } catch (e) {
+    db.close();
+    if (isCcfleetError(e)) throw e;
+    if (errcode(e) === SQLITE_NOTADB) throw new CcfleetError('STORE_UNAVAILABLE', `${file} is not a SQLite database`, { cause: e });
+    throw new CcfleetError('STORE_SCHEMA', `cannot migrate the SQLite store ${file}: ${message(e)}`, { cause: e });
+  }
+  return new SqliteStore(db, o.staleHours, o.now);
+}
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly queue = new BatchQueue<DerivedReport, AddResult>((items) => this.writeBatch(items));
+  private readonly ctx: ReadContext;
+  private closed = false;
+
+  constructor(
+    private readonly db: DatabaseSync,
+    staleHours: number,
+    private readonly now: () => Date,
+  ) {
+    this.ctx = { all: async (sql, params) => this.all(sql, params), staleHours, now };
+  }
+
+  private open(): void {
+    if (this.closed) throw new CcfleetError('STORE_UNAVAILABLE', 'the store is closed');
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private all(sql: string, params: SqlValue[] = []): SqlRow[] {
+    this.open();
+    return this.stmt(sql).all(...params.map(bind)) as SqlRow[];
+  }
+
+  private run(sql: string, ...params: SqlValue[]): number {
+    return Number(this.stmt(sql).run(...params.map(bind)).changes);
+  }
+
+  async schemaVersion(): Promise<number> {
+    return Number(this.all('SELECT MAX(version) AS v FROM schema_migrations')[0]?.v ?? 0);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.all('SELECT 1 AS ok').length === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async enroll(d: { id: string; tokenHash: string; hostname: string; at: string }): Promise<void> {
+    this.open();
+    try {
+      this.run(ENROLL, d.id, d.hostname, d.tokenHash, canonicalTime(d.at, 'enrolment time'));
+    } catch (e) {
+      if (errcode(e) === SQLITE_CONSTRAINT_UNIQUE) throw new CcfleetError('INTERNAL', 'this token hash already belongs to another device', { cause: e });
+      throw e;
+    }
+  }
+
+  async deviceForToken(tokenHash: string): Promise<{ id: string; hostname: string } | null> {
+    const [row] = this.all('SELECT id, hostname FROM devices WHERE token_hash = ?', [tokenHash]);
+    return row === undefined ? null : { id: String(row.id), hostname: String(row.hostname) };
+  }
+
+  async addReport(r: Parameters<Store['addReport']>[0]): Promise<AddResult> {
+    this.open();
+    return this.queue.push(deriveReport(r.report, r.receivedAt));
+  }
+
+  private writeBatch(items: DerivedReport[]): Array<Outcome<AddResult>> {
+    const out: Array<Outcome<AddResult>> = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const d of items) {
+        this.db.exec('SAVEPOINT report');
+        try {
+          const value = this.applyReport(d);
+          this.db.exec('RELEASE report');
+          out.push({ ok: true, value });
+        } catch (e) {
+          this.db.exec('ROLLBACK TO report');
+          this.db.exec('RELEASE report');
+          out.push({ ok: false, error: errcode(e) === SQLITE_CONSTRAINT_FOREIGNKEY ? new CcfleetError('DEVICE_UNKNOWN', `device ${d.deviceId} is not enrolled`) : e });
+        }
+      }
+      this.db.exec('COMMIT');
+      return out;
+    } catch (e) {
+      if (this.db.isOpen && this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw new CcfleetError('STORE_UNAVAILABLE', `the SQLite store could not commit ${items.length} report(s): ${message(e)}`, { retryable: true, cause: e });
+    }
+  }
+
+  private applyReport(d: DerivedReport): AddResult {
+    const inserted = this.run(INSERT_REPORT, d.id, d.deviceId, d.createdAt, d.receivedAt, d.compliant, d.users, d.nonCompliantUsers, d.repaired, d.events, d.body);
+    if (inserted === 0) return 'duplicate';
+    for (const e of d.eventRows) this.run(INSERT_EVENT, d.id, d.deviceId, e.at, e.kind, e.user, e.path, e.codes, e.message);
+    const l = d.latest;
+    const newest = this.run(
+      UPDATE_LATEST,
+      l.hostname, d.id, d.createdAt, d.receivedAt, l.compliant, l.policyId, l.policyVersion, l.agentVersion, l.platform, l.users, l.nonCompliantUsers, l.models, l.usedModels,
+      d.deviceId, d.createdAt, d.createdAt, d.id,
+    );
+    if (newest > 0) {
+      this.run(DELETE_USERS, d.deviceId);
+      for (const u of d.userRows) this.run(INSERT_USER, d.deviceId, u.name, u.compliant, u.selected, u.used);
+    }
+    return 'stored';
+  }
+
+  summary(): ReturnType<Store['summary']> {
+    return readSummary(this.ctx);
+  }
+
+  devices(q: DeviceQuery): ReturnType<Store['devices']> {
+    return readDevices(this.ctx, q);
+  }
+
+  device(id: string, historyLimit: number): ReturnType<Store['device']> {
+    return readDevice(this.ctx, id, historyLimit);
+  }
+
+  trend(q: { since: string; bucket: 'hour' | 'day' }): ReturnType<Store['trend']> {
+    return readTrend(this.ctx, q);
+  }
+
+  events(q: { deviceId?: string; kind?: string; limit: number }): ReturnType<Store['events']> {
+    return readEvents(this.ctx, q);
+  }
+
+  async prune(historyDays: number): Promise<number> {
+    this.open();
+    if (!Number.isFinite(historyDays) || historyDays < 0) throw new CcfleetError('INVALID_QUERY', 'historyDays must be a number ≥ 0');
+    const cutoff = new Date(this.now().getTime() - historyDays * 86_400_000).toISOString();
+    let deleted = 0;
+    for (;;) {
+      this.open();
+      const ids = this.all(
+        'SELECT r.id FROM reports r WHERE r.created_at < ? AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.last_report_id = r.id) LIMIT ?',
+        [cutoff, PRUNE_CHUNK],
+      ).map((r) => String(r.id));
+      if (ids.length === 0) return deleted;
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const id of ids) {
+          this.run('DELETE FROM events WHERE report_id = ?', id);
+          deleted += this.run('DELETE FROM reports WHERE id = ?', id);
+        }
+        this.db.exec('COMMIT');
+      } catch (e) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+      if (ids.length < PRUNE_CHUNK) return deleted;
+      // Let requests in between chunks: a large first prune must not stall ingestion.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.queue.drain();
+    this.closed = true;
+    try {
+      this.db.exec('PRAGMA optimize');
+    } catch {
+      // best effort
+    }
+    this.db.close();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * openStore's choices and refusals: which URL is which store, the SQLite file's permissions, a file that
+ * is not a database, a schema newer than this ccfleet, no password in any message, no warning printed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { openStore } from '../../src/server/store/open.js';
+import { parseStoreUrl, redactStoreUrl } from '../../src/server/store/store-url.js';
+import { sqliteModule } from '../../src/server/store/sqlite-module.js';
+import { expectCode } from './store.suite.js';
+
+const warnings: string[] = [];
+process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-store-open-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('store URLs', () => {
+  test('postgres URLs, SQLite paths and refusals', () => {
+    expect(parseStoreUrl('postgres://u:p@db:5432/fleet')).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/fleet' });
+    expect(parseStoreUrl('PostgreSQL://db/fleet').kind).toBe('postgres');
+    expect(parseStoreUrl('/var/lib/ccfleet/ccfleet.db')).toEqual({ kind: 'sqlite', path: '/var/lib/ccfleet/ccfleet.db' });
+    expect(parseStoreUrl('data/ccfleet.db')).toEqual({ kind: 'sqlite', path: 'data/ccfleet.db' });
+    expect(parseStoreUrl(':memory:')).toEqual({ kind: 'sqlite', path: ':memory:' });
+    expect(parseStoreUrl('sqlite:///var/lib/x.db')).toEqual({ kind: 'sqlite', path: '/var/lib/x.db' });
+    expect(parseStoreUrl('sqlite:x.db')).toEqual({ kind: 'sqlite', path: 'x.db' });
+    expect(parseStoreUrl('file:///var/lib/x.db')).toEqual({ kind: 'sqlite', path: '/var/lib/x.db' });
+    expect(parseStoreUrl('C:\\ProgramData\\ccfleet\\x.db')).toEqual({ kind: 'sqlite', path: 'C:\\ProgramData\\ccfleet\\x.db' });
+    expect(() => parseStoreUrl('mysql://db/fleet')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => parseStoreUrl('  ')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => parseStoreUrl('sqlite:')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  test('redaction drops the password and the query', () => {
+    expect(redactStoreUrl('postgres://fleet:s3cr3t-pw@db.internal:5432/ccfleet?sslmode=require&password=x')).toBe('postgres://fleet:***@db.internal:5432/ccfleet');
+    expect(redactStoreUrl('postgres://db/ccfleet')).toBe('postgres://db/ccfleet');
+    expect(redactStoreUrl('postgres://[bad')).toBe('postgres://…');
+  });
+});
+
+describe('opening a SQLite store', () => {
+  test('creates the folder 0700 and the file 0600, and prints no warning', async () => {
+    const file = path.join(tmp, 'new', 'deeper', 'ccfleet.db');
+    const s = await openStore(file);
+    await s.enroll({ id: 'd', tokenHash: 'h', hostname: 'x', at: new Date().toISOString() });
+    expect(s.kind).toBe('sqlite');
+    expect(fs.statSync(path.join(tmp, 'new')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    // SQLite gives its WAL the database file's permissions.
+    expect(fs.statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
+    await s.close();
+    await new Promise((r) => setImmediate(r));
+    expect(warnings).toEqual([]);
+  });
+
+  test(':memory: works', async () => {
+    const s = await openStore(':memory:');
+    expect(await s.ping()).toBe(true);
+    await s.close();
+  });
+
+  test('a file that is not a SQLite database: STORE_UNAVAILABLE', async () => {
+    const file = path.join(tmp, 'not-a-db.db');
+    fs.writeFileSync(file, 'this is a text file, and long enough to have a header SQLite would check'.repeat(20));
+    await expectCode(openStore(file), 'STORE_UNAVAILABLE');
+  });
+
+  test('a folder where the file should be: STORE_UNAVAILABLE', async () => {
+    fs.mkdirSync(path.join(tmp, 'is-a-dir.db'));
+    await expectCode(openStore(path.join(tmp, 'is-a-dir.db')), 'STORE_UNAVAILABLE');
+  });
+
+  test('a schema newer than this ccfleet: STORE_SCHEMA, and the database is left alone', async () => {
+    const file = path.join(tmp, 'future.db');
+    await (await openStore(file)).close();
+    const { DatabaseSync } = sqliteModule();
+    const db = new DatabaseSync(file);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', '2030-01-01T00:00:00.000Z')").run();
+    db.close();
+    await expectCode(openStore(file), 'STORE_SCHEMA');
+    const again = new DatabaseSync(file);
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()?.n).toBe(2);
+    again.close();
+  });
+
+  test('bad options: USAGE', async () => {
+    await expectCode(openStore(':memory:', { staleHours: 0 }), 'USAGE');
+    await expectCode(openStore(':memory:', { staleHours: Number.NaN }), 'USAGE');
+  });
+});

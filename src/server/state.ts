@@ -1,0 +1,138 @@
+/**
+ * What the routes share: dependencies, limits, counters, auth and rate limiters — built once by createApp.
+ * Also the small checks every route uses (method, device token, admin, rate limit, store calls).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AdminAuth } from './admin-auth.js';
+import { DeviceAuth, type Device } from './device-auth.js';
+import { ApiError } from './errors.js';
+import type { Exchange } from './exchange.js';
+import { bearerToken } from './admin-auth.js';
+import type { ServerLog } from './log.js';
+import type { RouteId, ServerMetrics } from './metrics.js';
+import type { PolicySource } from './policy-source.js';
+import { RateLimiter, perMinute } from './rate-limit.js';
+import type { Store } from './store/types.js';
+
+export interface AppLimits {
+  /** Largest report body (bytes); default 2 MiB. */
+  reportBytes: number;
+  /** Largest enrolment body; default 16 KiB. */
+  enrollBytes: number;
+  /** Per device, reports: per minute and burst; null: no limit. Default 60/min, burst 20. */
+  reportRate: { perMinute: number; burst: number } | null;
+  /** Per device, policy requests (304s included). Default 60/min, burst 20. */
+  policyRate: { perMinute: number; burst: number } | null;
+  /** How long a device token lookup is remembered (ms); default 30 000. */
+  tokenCacheMs: number;
+}
+
+export const DEFAULT_LIMITS: AppLimits = {
+  reportBytes: 2 * 1024 * 1024,
+  enrollBytes: 16 * 1024,
+  reportRate: { perMinute: 60, burst: 20 },
+  policyRate: { perMinute: 60, burst: 20 },
+  tokenCacheMs: 30_000,
+};
+
+/** Called for every request outside /v1/, /metrics and /healthz. true: answered; false: 404. */
+export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, ctx: DashboardContext) => boolean | Promise<boolean>;
+
+export interface DashboardContext {
+  admin: AdminAuth;
+  store: Store;
+  /** Request path (no query) and the parsed query. */
+  path: string;
+  query: URLSearchParams;
+  now: () => Date;
+  /** The app's JSON error answer (`{ error: { code, message } }` with the API headers). */
+  sendError: (code: import('./errors.js').ApiErrorCode, message: string) => void;
+}
+
+export class AppState {
+  readonly devices: DeviceAuth;
+  readonly reportLimiter: RateLimiter | null;
+  readonly policyLimiter: RateLimiter | null;
+  draining = false;
+  private lastStoreError = 0;
+  private suppressed = 0;
+
+  constructor(
+    readonly store: Store,
+    readonly policy: PolicySource,
+    readonly admin: AdminAuth,
+    readonly enrollSecretHashes: readonly Buffer[],
+    readonly metrics: ServerMetrics,
+    readonly limits: AppLimits,
+    readonly now: () => Date,
+    readonly log: ServerLog,
+    readonly version: string,
+    readonly onMetrics: ((out: string[]) => void) | undefined,
+    readonly dashboard: DashboardHandler | undefined,
+  ) {
+    this.devices = new DeviceAuth(store, limits.tokenCacheMs);
+    this.reportLimiter = limits.reportRate ? new RateLimiter(perMinute(limits.reportRate.perMinute, limits.reportRate.burst)) : null;
+    this.policyLimiter = limits.policyRate ? new RateLimiter(perMinute(limits.policyRate.perMinute, limits.policyRate.burst)) : null;
+  }
+
+  nowMs(): number {
+    return this.now().getTime();
+  }
+
+  observe(route: RouteId, seconds: number): void {
+    this.metrics.observe(route, seconds);
+  }
+
+  /** A store call; any failure becomes 503 store-unavailable (logged, at most one line per 5 s). */
+  async stored<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      const now = Date.now();
+      if (now - this.lastStoreError >= 5000) {
+        this.log.error(`store error: ${(e as Error)?.message ?? String(e)}${this.suppressed ? ` (and ${this.suppressed} more since the last line)` : ''}`);
+        this.lastStoreError = now;
+        this.suppressed = 0;
+      } else this.suppressed++;
+      throw new ApiError('store-unavailable', 'the store is not available; try again later', ['retry-after', '5']);
+    }
+  }
+
+  /** The device of the request's Bearer token, or 401. */
+  async device(ex: Exchange): Promise<Device> {
+    const token = bearerToken(ex.req);
+    const d = token === null ? null : await this.stored(this.devices.device(token, this.nowMs()));
+    if (d === null) {
+      this.metrics.authFailure('device');
+      throw new ApiError('unauthorized', token === null ? 'a device token is required (Authorization: Bearer <token>)' : 'the device token is not valid (enroll again)', WWW_AUTH);
+    }
+    return d;
+  }
+
+  requireAdmin(ex: Exchange): void {
+    if (this.admin.authenticate(ex.req)) return;
+    this.metrics.authFailure('admin');
+    const what = this.admin.presented(ex.req);
+    throw new ApiError('unauthorized', what === 'none' ? 'an admin token is required (Authorization: Bearer <token>, or the dashboard login)' : `the admin ${what === 'bearer' ? 'token' : 'session'} is not valid`, WWW_AUTH);
+  }
+
+  /** 429 with Retry-After when the device has used its allowance. */
+  rateLimit(limiter: RateLimiter | null, deviceId: string, route: 'reports' | 'policy'): void {
+    if (limiter === null) return;
+    const wait = limiter.take(deviceId, this.nowMs());
+    if (wait === 0) return;
+    this.metrics.limited(route);
+    const seconds = Math.max(1, Math.ceil(wait / 1000));
+    throw new ApiError('rate-limited', `too many ${route === 'reports' ? 'reports' : 'policy requests'} from this device; retry in ${seconds} s`, ['retry-after', String(seconds)]);
+  }
+}
+
+const WWW_AUTH = ['www-authenticate', 'Bearer realm="ccfleet"'] as const;
+
+/** 405 unless the method is one of `methods` (HEAD is allowed wherever GET is). */
+export function allow(ex: Exchange, ...methods: string[]): void {
+  const m = ex.req.method ?? 'GET';
+  if (methods.includes(m) || (m === 'HEAD' && methods.includes('GET'))) return;
+  const list = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+  throw new ApiError('method-not-allowed', `${m} is not allowed here (allowed: ${list.join(', ')})`, ['allow', list.join(', ')]);
+}

@@ -5,10 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openStore } from '../../src/server/store/open.js';
 import { parseStoreUrl, redactStoreUrl } from '../../src/server/store/store-url.js';
 import { sqliteModule } from '../../src/server/store/sqlite-module.js';
+import { isCcfleetError } from '../../src/core/errors.js';
 import { expectCode } from './store.suite.js';
 
 const warnings: string[] = [];
@@ -88,5 +90,19 @@ describe('opening a SQLite store', () => {
   test('bad options: USAGE', async () => {
     await expectCode(openStore(':memory:', { staleHours: 0 }), 'USAGE');
     await expectCode(openStore(':memory:', { staleHours: Number.NaN }), 'USAGE');
+  });
+});
+
+describe('opening a PostgreSQL store', () => {
+  test('unreachable: STORE_UNAVAILABLE, retryable, and the password appears nowhere (message, cause, inspection)', async () => {
+    const url = 'postgres://fleet:Sup3r-Secret-pw@127.0.0.1:1/ccfleet?sslmode=disable';
+    const e: unknown = await openStore(url).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isCcfleetError(e) && e.code).toBe('STORE_UNAVAILABLE');
+    expect(isCcfleetError(e) && e.retryable).toBe(true);
+    expect(String((e as Error).message)).toContain('postgres://fleet:***@127.0.0.1:1/ccfleet');
+    expect(inspect(e, { depth: 10 })).not.toContain('Sup3r-Secret-pw');
   });
 });

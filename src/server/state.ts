@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminAuth } from './admin-auth.js';
 import { DeviceAuth, type Device } from './device-auth.js';
+import { isCcfleetError } from '../core/errors.js';
 import { ApiError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { bearerToken } from './admin-auth.js';
@@ -83,11 +84,17 @@ export class AppState {
     this.metrics.observe(route, seconds);
   }
 
-  /** A store call; any failure becomes 503 store-unavailable (logged, at most one line per 5 s). */
+  /**
+   * A store call. A query the store refuses (INVALID_QUERY: a bad cursor) is 400 invalid-query; a report for
+   * a device it does not know (DEVICE_UNKNOWN: deleted meanwhile) is 401; any other failure is 503
+   * store-unavailable, logged (at most one line per 5 s).
+   */
   async stored<T>(p: Promise<T>): Promise<T> {
     try {
       return await p;
     } catch (e) {
+      if (isCcfleetError(e) && e.code === 'INVALID_QUERY') throw new ApiError('invalid-query', e.message);
+      if (isCcfleetError(e) && e.code === 'DEVICE_UNKNOWN') throw new ApiError('unauthorized', 'this device is not enrolled (enroll again)');
       const now = Date.now();
       if (now - this.lastStoreError >= 5000) {
         this.log.error(`store error: ${(e as Error)?.message ?? String(e)}${this.suppressed ? ` (and ${this.suppressed} more since the last line)` : ''}`);

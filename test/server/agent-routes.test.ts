@@ -9,7 +9,7 @@ import { PolicyClient } from '../../src/agent/policy-client.js';
 import { decodeSignatureHeader, verifyPolicy } from '../../src/agent/policy-signing.js';
 import { tokenHashHex } from '../../src/server/device-auth.js';
 import { servedPolicy, staticPolicy } from '../../src/server/policy-source.js';
-import { ADMIN, ENROLL, KEYS, bearer, enroll, jsonHeaders, policyBytes, postReport, report, request, start, type Running } from './fixtures.js';
+import { ADMIN, ENROLL, KEYS, bearer, enroll, jsonHeaders, policyBytes, postReport, report, reportCount, request, start, type Running } from './fixtures.js';
 
 let s: Running;
 beforeEach(async () => {
@@ -51,10 +51,8 @@ describe('POST /v1/enroll', () => {
     expect(r.json.deviceId).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.json.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(r.json.token, 'base64url')).toHaveLength(32);
-    const stored = s.store.devicesById.get(r.json.deviceId)!;
-    expect(stored.tokenHash).toBe(tokenHashHex(r.json.token));
-    expect(JSON.stringify([...s.store.devicesById.values()])).not.toContain(r.json.token);
-    expect(stored.hostname).toBe('mac-7');
+    expect(await s.store.deviceForToken(tokenHashHex(r.json.token))).toEqual({ id: r.json.deviceId, hostname: 'mac-7' });
+    expect(await s.store.deviceForToken(r.json.token)).toBeNull();
   });
 
   it('keeps the id a re-enrolling device gives, and its old token stops working', async () => {
@@ -188,7 +186,7 @@ describe('POST /v1/reports', () => {
     const again = await postReport(s.url, token, body);
     expect(again.status).toBe(202);
     expect(again.json).toEqual({ id: 'rep-1', status: 'duplicate' });
-    expect(s.store.reports.size).toBe(1);
+    expect(await reportCount(s)).toBe(1);
     expect(s.app.metrics.reportsStored).toBe(1);
     expect(s.app.metrics.reportsDuplicate).toBe(1);
   });
@@ -198,7 +196,7 @@ describe('POST /v1/reports', () => {
     const body = { ...report(deviceId, { id: 'rep-new' }), futureField: { x: 1 } };
     delete (body as { events?: unknown }).events;
     expect((await postReport(s.url, token, body)).status).toBe(202);
-    const stored = s.store.reports.get('rep-new')!.report as unknown as Record<string, unknown>;
+    const stored = (await s.store.device(deviceId, 10))!.latest!.report as unknown as Record<string, unknown>;
     expect(stored.futureField).toBeUndefined();
     expect(stored.events).toEqual([]);
   });
@@ -207,7 +205,7 @@ describe('POST /v1/reports', () => {
     const a = await enroll(s.url);
     const b = await enroll(s.url);
     expectError(await postReport(s.url, a.token, report(b.deviceId)), 403, 'forbidden');
-    expect(s.store.reports.size).toBe(0);
+    expect(await reportCount(s)).toBe(0);
   });
 
   it('refuses an invalid report with 400 invalid-body naming the first issue\'s path', async () => {
@@ -235,7 +233,7 @@ describe('POST /v1/reports', () => {
     expect(escaped).not.toMatch(/sk-bf/);
     expectError(await postReport(s.url, token, escaped), 400, 'raw-secret');
     expectError(await postReport(s.url, token, { ...report(deviceId), note: 'Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345' }), 400, 'raw-secret');
-    expect(s.store.reports.size).toBe(0);
+    expect(await reportCount(s)).toBe(0);
     // "sk-" inside a word is a path, not a key.
     const benign = report(deviceId, { extraText: '/home/ana/desk-organizer-project-abc' });
     expect((await postReport(s.url, token, benign)).status).toBe(202);
@@ -249,7 +247,7 @@ describe('POST /v1/reports', () => {
     expectError(await request(`${s.url}/v1/reports`, { method: 'POST', headers: jsonHeaders('x'.repeat(43)), body }), 401, 'unauthorized');
     expectError(await request(`${s.url}/v1/reports`, { method: 'POST', headers: jsonHeaders(ADMIN), body }), 401, 'unauthorized');
     expectError(await request(`${s.url}/v1/reports`, { method: 'GET', headers: bearer(token) }), 405, 'method-not-allowed');
-    expect(s.store.reports.size).toBe(0);
+    expect(await reportCount(s)).toBe(0);
   });
 
   it('rate-limits reports per device (429, Retry-After)', async () => {
@@ -262,7 +260,7 @@ describe('POST /v1/reports', () => {
     const limited = await postReport(s.url, token, report(deviceId));
     expectError(limited, 429, 'rate-limited');
     expect(limited.headers['retry-after']).toBe('10');
-    expect(s.store.reports.size).toBe(2);
+    expect(await reportCount(s)).toBe(2);
     expect(s.app.metrics.reportsRejected.get('rate-limited')).toBe(1);
   });
 

@@ -6,7 +6,7 @@ import { hashSecret } from '../../src/server/admin-auth.js';
 import { createApp, type App, type AppDeps } from '../../src/server/app.js';
 import { servedPolicy, staticPolicy } from '../../src/server/policy-source.js';
 import { generateKeyPair, signPolicy } from '../../src/agent/policy-signing.js';
-import { MemoryStore } from './memory-store.js';
+import { testStore, type TestStore } from './test-store.js';
 
 export const ADMIN = 'admin-token-for-tests-0123456789';
 export const ENROLL = 'enroll-secret-for-tests-abcdef';
@@ -48,12 +48,13 @@ export function report(deviceId: string, o: { id?: string; compliant?: boolean; 
 export interface Running {
   url: string;
   app: App;
-  store: MemoryStore;
+  store: TestStore;
   server: http.Server;
   close(): Promise<void>;
 }
 
-export async function start(over: Partial<AppDeps> = {}, store = new MemoryStore()): Promise<Running> {
+export async function start(over: Partial<AppDeps> = {}): Promise<Running> {
+  const store = await testStore(over.now ? { now: over.now } : {});
   const bytes = policyBytes();
   const app = createApp({
     store,
@@ -74,6 +75,7 @@ export async function start(over: Partial<AppDeps> = {}, store = new MemoryStore
       app.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
     },
   };
 }
@@ -122,3 +124,6 @@ export async function enroll(url: string, o: { deviceId?: string; hostname?: str
 export function postReport(url: string, token: string, body: unknown): Promise<Answer> {
   return request(`${url}/v1/reports`, { method: 'POST', headers: jsonHeaders(token), body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
+
+/** Reports stored (the store's own count). */
+export const reportCount = async (s: Running): Promise<number> => (await s.store.summary()).reportsTotal;

@@ -40,6 +40,8 @@ export interface EnrollmentOptions {
   deviceId: string;
   hostname: string;
   now?: () => Date;
+  /** Told after each new enrollment (the daemon then fetches the policy with the new token). */
+  onEnrolled?: (t: DeviceToken) => void;
 }
 
 export const tokenPath = (stateDir: string): string => path.join(stateDir, 'device-token');
@@ -143,7 +145,10 @@ export class Enrollment {
 
   private async enrollNow(http: PostClient): Promise<EnrollOutcome> {
     const r = await enroll(this.o, http);
-    if (r.kind === 'enrolled') this.current = r.token;
+    if (r.kind === 'enrolled') {
+      this.current = r.token;
+      this.o.onEnrolled?.(r.token);
+    }
     return r;
   }
 }

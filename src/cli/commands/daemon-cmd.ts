@@ -11,6 +11,8 @@ import { loadAgentConfig, type AgentConfig } from '../../agent/agent-config.js';
 import { Daemon } from '../../agent/daemon/daemon.js';
 import { createLogger, type LogLevel } from '../../agent/log.js';
 import type { PolicyClientOptions } from '../../agent/policy-client.js';
+import { readToken } from '../../agent/report/enroll.js';
+import { createDaemonReporting } from '../../agent/report/daemon-reporting.js';
 import { CcfleetError } from '../../core/errors.js';
 import { toHostPath } from '../../platform/root-path.js';
 import type { CommonOptions } from '../args.js';
@@ -26,12 +28,33 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
   if (level !== undefined && !LEVELS.includes(level as LogLevel)) throw new CcfleetError('USAGE', `--log-level must be one of ${LEVELS.join(', ')}`);
   const ctx = baseContext(opts);
   const host = (p: string) => toHostPath(ctx.root, ctx.platform.name, p, path.sep);
-  const policy = policyOptions(opts, ctx.config, ctx);
+  let policy = policyOptions(opts, ctx.config, ctx);
   const logDir = ctx.config.logDir ? host(ctx.config.logDir) : ctx.root === null && process.getuid?.() !== 0 ? null : host(ctx.platform.agentPaths.logs);
   const log = createLogger({ logDir, console: opts.json ? 'json' : 'plain', level: (level as LogLevel | undefined) ?? ctx.config.logLevel ?? 'info' });
   process.stderr.on('error', () => undefined); // a closed stderr (EPIPE) must not kill the daemon
 
-  const daemon = new Daemon({
+  // Reporting (agent config "server"): the reporter follows every pass; a policy served by the server needs
+  // the device token, so enroll first, and fetch the policy again whenever the device enrolls anew.
+  let daemon: Daemon | null = null;
+  const policyFromServer = ctx.config.server !== undefined && policy.source === serverPolicyUrl(ctx.config.server);
+  const reporting = ctx.config.server
+    ? createDaemonReporting({
+        config: ctx.config,
+        stateDir: ctx.stateDir,
+        platform: ctx.platform.name,
+        agentVersion: VERSION,
+        userAgent: `ccfleet/${VERSION} (${os.platform()}; daemon)`,
+        log,
+        policyDigest: () => daemon?.status().policy?.digest ?? null,
+        ...(policyFromServer ? { onEnrolled: () => daemon?.reload(policyOptions(opts, ctx.config, ctx)) } : {}),
+      })
+    : null;
+  if (reporting && policyFromServer) {
+    await reporting.enrollIfNeeded(10_000);
+    policy = policyOptions(opts, ctx.config, ctx);
+  }
+
+  daemon = new Daemon({
     deps: ctx.deps,
     stateDir: ctx.stateDir,
     policy,
@@ -43,7 +66,10 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
     ...(ctx.config.repairRateLimit ? { rateLimit: { capacity: ctx.config.repairRateLimit.burst ?? 10, refillPerSec: (ctx.config.repairRateLimit.perMinute ?? 6) / 60 } } : {}),
     ...(ctx.config.watch === 'polling' ? { polling: true } : {}),
     ...(opts.users.length ? { users: opts.users } : {}),
+    ...(reporting ? { onPass: reporting.reporter.onPass } : {}),
   });
+  reporting?.reporter.attach(daemon);
+  const running = daemon;
   log.info(`ccfleet ${VERSION} daemon starting`, { pid: process.pid, platform: ctx.platform.name, root: ctx.root, stateDir: ctx.stateDir, policySource: showSource(policy.source) });
 
   return new Promise<CommandResult>((resolve) => {
@@ -52,8 +78,9 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
       if (stopping) return;
       stopping = true;
       log.info(`${signal}: stopping`);
-      void daemon
+      void running
         .stop()
+        .then(() => reporting?.reporter.stop())
         .then(() => log.close())
         // chokidar releases its native watch handles lazily (about a second after close() resolves): every
         // write is finished and the logs are flushed by now, so the process ends at once.
@@ -63,26 +90,35 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
       try {
         const config = opts.config ? loadAgentConfig(opts.config, true) : loadAgentConfig(host(ctx.platform.agentPaths.config), false);
         log.info('SIGHUP: agent config reloaded; fetching the policy and resyncing');
-        daemon.reload(policyOptions(opts, config, ctx));
+        running.reload(policyOptions(opts, config, ctx));
       } catch (e) {
         log.error(`SIGHUP: the agent config is not valid, keeping the running one: ${(e as Error).message}`);
-        daemon.reload();
+        running.reload();
       }
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', hup);
-    daemon.start().catch((e: unknown) => {
-      log.error(`daemon could not start: ${(e as Error).message}`);
-      void daemon.stop().then(() => log.close()).then(() => resolve({ exitCode: 2, stdout: '', exitNow: true }));
-    });
+    running
+      .start()
+      .then(() => reporting?.reporter.start())
+      .catch((e: unknown) => {
+        log.error(`daemon could not start: ${(e as Error).message}`);
+        void running
+          .stop()
+          .then(() => reporting?.reporter.stop())
+          .then(() => log.close())
+          .then(() => resolve({ exitCode: 2, stdout: '', exitNow: true }));
+      });
   });
 }
 
 function policyOptions(opts: CommonOptions, config: AgentConfig, ctx: RunContext): PolicyClientOptions {
-  const source = opts.policy ?? config.policy ?? (config.server ? `${config.server.replace(/\/+$/, '')}/v1/policy` : undefined);
+  const source = opts.policy ?? config.policy ?? (config.server ? serverPolicyUrl(config.server) : undefined);
   if (!source) throw new CcfleetError('POLICY_NOT_FOUND', 'no policy: pass --policy <file-or-url>, or set "policy" or "server" in the agent config');
   const local = !/^https?:\/\//i.test(source);
+  // The server's own policy route wants the device token (enrolled by the reporter); nobody else gets it.
+  const token = config.server && source === serverPolicyUrl(config.server) ? readToken(ctx.stateDir, config.server) : null;
   return {
     source: local ? path.resolve(source) : source,
     publicKeys: config.policyPublicKeys ?? [],
@@ -90,8 +126,11 @@ function policyOptions(opts: CommonOptions, config: AgentConfig, ctx: RunContext
     ...(config.caFile ? { caFile: config.caFile } : {}),
     ...(config.policySignatureUrl ? { signatureUrl: config.policySignatureUrl } : {}),
     userAgent: `ccfleet/${VERSION} (${os.platform()}; daemon)`,
+    ...(token ? { headers: { authorization: `Bearer ${token.token}` } } : {}),
   };
 }
+
+const serverPolicyUrl = (server: string): string => `${server.replace(/\/+$/, '')}/v1/policy`;
 
 /** A URL without user info or query (either could carry a token). */
 function showSource(s: string): string {

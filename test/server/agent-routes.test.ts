@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyClient } from '../../src/agent/policy-client.js';
 import { decodeSignatureHeader, verifyPolicy } from '../../src/agent/policy-signing.js';
@@ -248,6 +249,20 @@ describe('POST /v1/reports', () => {
     expectError(await request(`${s.url}/v1/reports`, { method: 'POST', headers: jsonHeaders(ADMIN), body }), 401, 'unauthorized');
     expectError(await request(`${s.url}/v1/reports`, { method: 'GET', headers: bearer(token) }), 405, 'method-not-allowed');
     expect(await reportCount(s)).toBe(0);
+  });
+
+  it('takes gzip bodies (the agent compresses larger reports), caps what they inflate to, refuses other encodings', async () => {
+    const { deviceId, token } = await enroll(s.url);
+    const headers = { ...jsonHeaders(token), 'content-encoding': 'gzip' };
+    const ok = await request(`${s.url}/v1/reports`, { method: 'POST', headers, body: gzipSync(JSON.stringify(report(deviceId, { id: 'zipped' }))) });
+    expect(ok.status).toBe(202);
+    expect(ok.json).toEqual({ id: 'zipped', status: 'stored' });
+    const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    expectError(await request(`${s.url}/v1/reports`, { method: 'POST', headers, body: bomb }), 413, 'too-large');
+    expectError(await request(`${s.url}/v1/reports`, { method: 'POST', headers, body: 'not gzip at all' }), 400, 'invalid-body');
+    expectError(await request(`${s.url}/v1/reports`, { method: 'POST', headers: { ...headers, 'content-encoding': 'br' }, body: 'x' }), 415, 'unsupported-media-type');
+    expect(await reportCount(s)).toBe(1);
   });
 
   it('rate-limits reports per device (429, Retry-After)', async () => {

@@ -8,7 +8,9 @@
  *           pass with rediscovery (a new user, the resync). Our own write produces an event; that second pass
  *           finds nothing to do.
  *   flapping every write goes through a per-file token bucket; a refused write leaves the file drifted with
- *           a blocking `contested` finding and a look-again when the bucket refills. Never a busy loop.
+ *           a blocking `contested` finding and a look-again when the bucket refills. Until then, events for
+ *           that target run a pass at most every `contestedDelayMs` (a file rewritten every 20 ms must not
+ *           cost a pass every 20 ms). Never a busy loop.
  *   policy   refreshes go through the queue too (one flight); a rejected or unreachable policy leaves the
  *           last-known-good one in force (fail-static), an expired one is still enforced and reported.
  * All timing (debounce, retries, jitter, intervals) comes from the scheduling module (../scheduler.ts).
@@ -46,6 +48,8 @@ export interface DaemonOptions {
   resyncMs?: number;
   debounceMs?: number;
   maxWaitMs?: number;
+  /** While a target holds a contested file, its events wait this long (merged) before a pass. Default 250 ms. */
+  contestedDelayMs?: number;
   /** Repairs per file: burst and refill (default 10, one per 10 s). */
   rateLimit?: { capacity?: number; refillPerSec?: number };
   /** Watch by polling (network homes; tests of the fallback). */
@@ -75,6 +79,8 @@ export class Daemon {
   private report: MachineReport | null = null;
   private readonly lookedAgain = new Map<string, number>();
   private degradedReported = false;
+  /** Targets holding a contested file → until when (clock ms) their events are slowed down. */
+  private readonly held = new Map<Key, number>();
   /** A watched-for folder appeared (onPath): recompute the watch plan before the next pass. */
   private replan = false;
   private expiredReported: string | null = null;
@@ -103,7 +109,7 @@ export class Daemon {
     });
     this.limiter = new RateLimiter<string>({ capacity: o.rateLimit?.capacity ?? 10, refillPerSec: o.rateLimit?.refillPerSec ?? 0.1, ...(o.clock ? { clock: o.clock } : {}) });
     this.watcher = createFolderWatcher({
-      onPath: (p) => this.onPath(p),
+      onPath: (p, ev) => this.onPath(p, ev),
       onError: (err) => this.log.warn('file watcher error', { error: err.message, code: (err as NodeJS.ErrnoException).code }),
       ...(o.polling ? { polling: true } : {}),
     });
@@ -174,11 +180,19 @@ export class Daemon {
 
   // --- events -------------------------------------------------------------------------------------
 
-  private onPath(hostPath: string): void {
+  private onPath(hostPath: string, event?: string): void {
     if (this.stopping) return;
     const targets = targetsOf(this.watchSet, hostPath, path.dirname, path.basename);
-    for (const t of targets) this.queue.add(t);
-    if (targets.size > 0 && !this.replan && this.appeared(hostPath)) this.replan = true;
+    for (const t of targets) {
+      const until = this.held.get(t);
+      if (until !== undefined && until > this.scheduler.clock.now()) {
+        this.queue.addLater(t, this.o.contestedDelayMs ?? 250); // merged: one pass per delay, not per event
+        continue;
+      }
+      if (until !== undefined) this.held.delete(t);
+      this.queue.add(t);
+    }
+    if (event === 'addDir' && targets.size > 0 && !this.replan && this.appeared(hostPath)) this.replan = true;
   }
 
   /**
@@ -361,6 +375,8 @@ export class Daemon {
       const contested = f.findings.find((x) => x.code === 'contested');
       if (contested) {
         const s = this.limiter.stats(f.path);
+        const t: Key = f.user === null ? 'managed' : `user:${f.user}`;
+        this.held.set(t, Math.max(this.held.get(t) ?? 0, this.scheduler.clock.now() + (s?.retryInMs ?? 1_000)));
         // One event and one log line per contest window (the first refusal), not per held-back repair.
         if (!s || s.refused <= 1) {
           this.event({ kind: 'contested', user: f.user, path: f.path, codes: f.findings.filter((x) => x.code !== 'contested').map((x) => x.key ?? x.code), message: contested.message ?? '' });

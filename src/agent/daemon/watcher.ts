@@ -5,15 +5,18 @@
  * handed to `onPath`; what it means is the caller's business (targetsOf). `update` diffs the folder set.
  *
  * Degraded mode: when the kernel runs out of watches (ENOSPC, EMFILE) chokidar reports an error; the
- * folders not yet confirmed watched then move to a polling watcher (every `pollIntervalMs`), and
- * `degraded()` says so, for the report (`watch-degraded`).
+ * folder the error names (chokidar still lists a folder whose fs.watch threw as watched) and the folders
+ * not yet confirmed watched then move to a polling watcher (every `pollIntervalMs`), every folder added
+ * later goes there too, and `degraded()` says so, for the report (`watch-degraded`).
+ * `injectWatchErrorForTests` feeds an error to every open watcher, as chokidar would report it.
  */
 import path from 'node:path';
 import { FSWatcher } from 'chokidar';
 import type { WatchSet } from './watch-plan.js';
 
 export interface FolderWatcherOptions {
-  onPath: (hostPath: string) => void;
+  /** `event`: chokidar's normalised event name (`add`, `addDir`, `change`, …); undefined for a raw event. */
+  onPath: (hostPath: string, event?: string) => void;
   onError?: (err: Error) => void;
   pollIntervalMs?: number;
   /** Start in polling mode (network homes, or tests of the fallback). */
@@ -30,6 +33,14 @@ export interface FolderWatcher {
 
 const WATCH_EXHAUSTED = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 
+/** The error handlers of the open watchers (for injectWatchErrorForTests only). */
+const openWatchers = new Set<(err: Error) => void>();
+
+/** Tests only: every open watcher handles `err` as if chokidar had emitted it (e.g. ENOSPC with a `path`). */
+export function injectWatchErrorForTests(err: Error): void {
+  for (const handle of openWatchers) handle(err);
+}
+
 export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
   const pollIntervalMs = o.pollIntervalMs ?? 2000;
   const current = new Set<string>();
@@ -42,7 +53,7 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
       depth: 0, ignoreInitial: true, followSymlinks: false, atomic: false, ignorePermissionErrors: true, persistent: true,
       ...(polling ? { backend: 'polling' as const, pollingInterval: pollIntervalMs } : {}),
     });
-    w.on('all', (_ev, p) => o.onPath(path.resolve(p)));
+    w.on('all', (ev, p) => o.onPath(path.resolve(p), ev));
     w.on('raw', (_ev, rel, details) => {
       const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       if (typeof watchedPath !== 'string') return;
@@ -56,16 +67,18 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
   let poller: FSWatcher | null = null;
 
   function onError(err: Error): void {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code && WATCH_EXHAUSTED.has(code) && !o.polling) degrade(`${code}: the kernel refused more file watches`);
+    const { code, path: refused } = err as NodeJS.ErrnoException;
+    if (code && WATCH_EXHAUSTED.has(code) && !o.polling) degrade(`${code}: the kernel refused more file watches`, refused);
     o.onError?.(err);
   }
+  openWatchers.add(onError);
 
-  /** Folders chokidar has not armed natively move to a polling watcher. */
-  function degrade(reason: string): void {
+  /** The refused folder and those chokidar has not armed natively move to a polling watcher. */
+  function degrade(reason: string, refused: string | undefined): void {
     if (closed) return;
     degradedReason = reason;
     const armed = new Set(Object.keys(native.getWatched()).map((p) => path.resolve(p)));
+    if (refused !== undefined) armed.delete(path.resolve(refused));
     const missing = [...current].filter((f) => !armed.has(f) && !polled.has(f));
     if (missing.length === 0) return;
     poller ??= make(true);
@@ -103,6 +116,7 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
     degraded: () => (degradedReason === null ? null : { folders: o.polling ? [...current] : [...polled], reason: degradedReason }),
     async close() {
       closed = true;
+      openWatchers.delete(onError);
       await Promise.all([native.close(), poller?.close()]);
     },
   };

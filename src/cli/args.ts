@@ -39,7 +39,7 @@ const common = {
 } as const;
 
 /** The commands this build knows; `help` prints the overview. */
-export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'policy', 'restore', 'version', 'help'] as const;
+export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'report', 'policy', 'restore', 'version', 'help'] as const;
 
 /** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
 const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
@@ -59,6 +59,7 @@ const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; mu
   restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
   doctor: { ca: { type: 'string' }, timeout: { type: 'string' } },
   daemon: { 'log-level': { type: 'string' } },
+  report: { once: { type: 'boolean' } },
   // policy keygen --out <dir> | sign --key <pem> [--out <file.sig>] [--force] | verify [--sig <file>] --public-key <b64>...
   policy: { out: { type: 'string' }, key: { type: 'string' }, sig: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, force: { type: 'boolean' } },
 };

@@ -22,6 +22,7 @@ Commands:
   status         per user and project: which files, which values win, which model is selected
   doctor         gateway reachable, key accepted, budget left, files readable  (0 ok, 1 problems, 2 error)
   daemon         watch and repair drift in real time, pull the policy on a schedule (foreground; SIGTERM stops)
+  report         check now and send the compliance report (and anything spooled) to the server (0 sent, 1 spooled, 2 error)
   policy lint    what a gateway admin should fix in a policy file               (0 clean, 1 findings, 2 invalid)
   policy keygen | sign | verify   ed25519 keys and detached signatures for policies (see policy --help)
   restore        put back files as they were before ccfleet changed them
@@ -43,6 +44,23 @@ contested; a full resync runs every 15 min (agent config "resyncMinutes"), the p
 a rejected, unreachable or expired policy leaves the last-known-good one in force.
 Logs: JSON lines in the log folder (agent config "logDir"), plain lines on stderr (--json: JSON lines).
 Status: <state dir>/daemon/status.json after every pass.
+
+${COMMON_HELP}`,
+  report: `Usage: ccfleet report [--once] [options]
+
+Check the machine now (as check does; nothing is changed), build one compliance report (ccfleet.report/v1) and
+spool it in the state dir, then deliver everything spooled, oldest first, to <server>/v1/reports — the agent
+config's "server", enrolling with its "enrollSecret" when this device has no token yet (kept in the state dir).
+The policy: --policy as check takes it; otherwise the daemon's (the agent config's "policy", else the server's).
+A report that cannot be sent stays in the spool (at most 1,000 reports / 50 MiB; the oldest go first, and are
+counted in the next report) for the next run or the daemon. The daemon reports by itself on every change.
+
+Exit codes: 0 this report was delivered · 1 spooled for later (server unreachable, 5xx, 429, timeout)
+            2 error: usage, config, policy; the server refused the report (400/413/422: dropped) or this device
+              (403, enrollment refused: kept)
+
+  --once                   one delivery attempt (default: up to 3, a few seconds apart, while the server is unreachable)
+  --json: { id, delivered, spooled, dropped, rejected, outcome: delivered|spooled|rejected|blocked, message? }
 
 ${COMMON_HELP}`,
   doctor: `Usage: ccfleet doctor [--timeout <ms>] [--ca <file>] [options]

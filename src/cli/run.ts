@@ -37,6 +37,11 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
     }
     case 'policy':
       return policyCommand(p.rest, p.opts, p.extra);
+    case 'report': {
+      // Loaded on demand, like doctor and daemon (undici).
+      const { reportCommand } = await import('./commands/report-cmd.js');
+      return reportCommand(p.opts, p.extra);
+    }
     case 'daemon': {
       const { daemonCommand } = await import('./commands/daemon-cmd.js');
       return daemonCommand(p.opts, p.extra);

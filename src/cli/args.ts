@@ -39,7 +39,7 @@ const common = {
 } as const;
 
 /** The commands this build knows; `help` prints the overview. */
-export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'report', 'policy', 'restore', 'version', 'help'] as const;
+export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'report', 'policy', 'restore', 'server', 'version', 'help'] as const;
 
 /** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
 const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
@@ -52,6 +52,8 @@ const NOT_FOR: Record<string, readonly string[]> = {
   policy: MACHINE_OPTIONS.filter((k) => k !== 'config'),
   version: MACHINE_OPTIONS,
   help: MACHINE_OPTIONS,
+  // `server --policy <file>` is the policy it serves.
+  server: MACHINE_OPTIONS.filter((k) => k !== 'policy'),
 };
 
 /** Extra options per command (beyond the common ones). */
@@ -59,6 +61,11 @@ const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; mu
   restore: { path: { type: 'string', multiple: true }, latest: { type: 'boolean' }, list: { type: 'boolean' } },
   doctor: { ca: { type: 'string' }, timeout: { type: 'string' } },
   daemon: { 'log-level': { type: 'string' } },
+  server: {
+    listen: { type: 'string' }, store: { type: 'string' }, 'data-dir': { type: 'string' }, 'admin-token': { type: 'string', multiple: true },
+    'enroll-secret': { type: 'string', multiple: true }, 'signing-key': { type: 'string' }, 'policy-dir': { type: 'string' }, 'allow-unsigned': { type: 'boolean' },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'history-days': { type: 'string' }, 'stale-hours': { type: 'string' }, 'rate-limit': { type: 'string' }, 'log-level': { type: 'string' },
+  },
   report: { once: { type: 'boolean' } },
   // policy keygen --out <dir> | sign --key <pem> [--out <file.sig>] [--force] | verify [--sig <file>] --public-key <b64>...
   policy: { out: { type: 'string' }, key: { type: 'string' }, sig: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, force: { type: 'boolean' } },

@@ -26,6 +26,7 @@ Commands:
   policy lint    what a gateway admin should fix in a policy file               (0 clean, 1 findings, 2 invalid)
   policy keygen | sign | verify   ed25519 keys and detached signatures for policies (see policy --help)
   restore        put back files as they were before ccfleet changed them
+  server         run the ccfleet server (enrollment, signed policy, reports, fleet API, dashboard, /metrics)
   version        print the version (also --version)
 
 Run 'ccfleet <command> --help' for the options of a command.`,
@@ -123,6 +124,41 @@ Exit 0 valid, 1 not (unsigned, bad-signature, unknown-key, malformed-signature),
   --public-key <key>       verify: a trusted public key (base64 raw, or a PEM "PUBLIC KEY" block); repeatable
   --config <agent.json>    verify: trust the config's policyPublicKeys`,
   restore: `Usage: ccfleet restore [--path <file>]... [--latest] [--list] [--dry-run] [options]\n\nPut files back from ccfleet's backups (the original before ccfleet first changed each file; --latest undoes only\nthe last change). --list shows the backups. Without --path every backed-up file is restored.\nExit 0 done (or nothing to do), 1 a file could not be written, 2 error (BACKUP_NOT_FOUND: no backup of a --path).\n  --path <file>            a file to restore, as --list shows it (repeatable)\n  --latest                 the state before ccfleet's last change instead of the original\n  --list                   list the backups (with --path: of those files)\n  --dry-run                say what would be restored, write nothing\n\n${RESTORE_OPTIONS}`,
+  server: `Usage: ccfleet server --admin-token <t> --enroll-secret <s> [--listen <host:port>] [--store <sqlite-file|postgres://…>]
+                      [--policy <file> [--signing-key <pem>] | --policy-dir <dir>] [options]
+
+Run the ccfleet server (beside the Bifrost gateway) in the foreground: agents enroll, fetch the signed policy
+and send compliance reports; admins read the fleet API and the dashboard; Prometheus scrapes /metrics.
+Once it accepts connections it prints one line on stdout: listening on http://<host>:<port> (port 0 picks a
+free port, and the line names it). Logs go to stderr. SIGHUP re-reads the policy; SIGTERM/SIGINT finish the
+requests in flight, close the store and exit 0. Exit 2: a bad option, an unusable policy, key, certificate or
+store, or an address that cannot be listened on.
+
+Every option may come from an environment variable CCFLEET_<NAME> instead (--admin-token: CCFLEET_ADMIN_TOKEN,
+--allow-unsigned: CCFLEET_ALLOW_UNSIGNED=1); a flag wins over its variable. Prefer the variables for the
+tokens and secrets: command lines are visible to every user of the machine.
+
+  --listen <host:port>        where to listen (default 127.0.0.1:8787; [::1]:8787 for IPv6; port 0: any free port)
+  --store <file|url>          a SQLite file (default <data-dir>/ccfleet.sqlite) or postgres://user@host/db
+                              (several servers behind a load balancer may share one PostgreSQL database)
+  --data-dir <dir>            folder of the default SQLite store (default ./ccfleet-data, made 0700)
+  --admin-token <t>           token for the fleet API (Authorization: Bearer) and the dashboard login;
+                              repeatable or comma-separated (rotation)
+  --enroll-secret <s>         the secret agents exchange for a device token (agent config "enrollSecret");
+                              repeatable or comma-separated
+  --policy <file>             the policy served at /v1/policy (validated first); signed with --signing-key, or
+                              served with <file>.sig beside it, or unsigned with --allow-unsigned
+  --signing-key <pem>         sign --policy in memory at start with this ed25519 key (ccfleet policy keygen)
+  --policy-dir <dir>          folder of signed policies (<name>.json + <name>.json.sig): the highest version
+                              is served; re-read when the folder changes and on SIGHUP
+  --allow-unsigned            serve a policy without a signature (agents that pin keys refuse it; logged)
+  --tls-cert <pem>, --tls-key <pem>   serve HTTPS (usually TLS ends at the reverse proxy instead)
+  --history-days <n>          keep report history for n days (default 90; 0: forever); each device's latest
+                              report is always kept; pruned hourly
+  --stale-hours <h>           a device with no report for h hours is stale (default 24)
+  --rate-limit <n>[/<burst>]  per device: reports, and policy requests, per minute (default 60/20; off: none)
+  --log-level <level>         error | warn | info | debug (default info)
+  --json                      log JSON lines on stderr instead of plain lines`,
   version: 'Usage: ccfleet version   (or ccfleet --version)\n\nPrint the version.',
   help: 'Usage: ccfleet help [<command>]\n\nPrint the overview, or the options of one command.',
 };

@@ -46,6 +46,11 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
       const { daemonCommand } = await import('./commands/daemon-cmd.js');
       return daemonCommand(p.opts, p.extra);
     }
+    case 'server': {
+      // Loaded on demand: the server's code (and node:sqlite or pg) is for this command only.
+      const { serverCommand } = await import('./commands/server-cmd.js');
+      return serverCommand(p.opts, p.extra);
+    }
     case 'restore':
       return restoreCommand(p.opts, p.extra);
     default:

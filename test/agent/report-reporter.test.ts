@@ -37,13 +37,13 @@ afterEach(async () => {
   }
 });
 
-async function rig(o: { heartbeatMs?: number; homePaths?: 'full' | 'tilde' } = {}): Promise<Rig> {
+async function rig(o: { heartbeatMs?: number; homePaths?: 'full' | 'tilde'; timeoutMs?: number } = {}): Promise<Rig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-reporter-'));
   const stateDir = path.join(dir, 'state');
   const server = await startFakeServer({ enrollSecret: SECRET });
   const spool = Spool.open(stateDir);
   const enrollment = new Enrollment({ stateDir, server: server.url, enrollSecret: SECRET, deviceId: 'dev-1', hostname: 'h' });
-  const sender = new Sender({ spool, server: server.url, enrollment, http: { timeoutMs: 5_000, userAgent: 't' }, log: quiet, backoff: new Backoff({ baseMs: 20, maxMs: 40 }) });
+  const sender = new Sender({ spool, server: server.url, enrollment, http: { timeoutMs: o.timeoutMs ?? 5_000, userAgent: 't' }, log: quiet, backoff: new Backoff({ baseMs: 20, maxMs: 40 }) });
   const events = new EventLog();
   const machine = { current: sampleMachine() };
   const reporter = new Reporter({
@@ -144,5 +144,15 @@ describe('Reporter', () => {
     const [entry] = r.spool.list();
     const body = JSON.parse(r.spool.read(entry!)!.body.toString('utf8'));
     expect(body.events.map((e: { kind: string }) => e.kind)).toEqual(['contested']);
+  });
+
+  it('stop() does not wait for a server that hangs: the send is aborted, the report stays spooled', async () => {
+    const r = await rig({ timeoutMs: 120_000 }); // longer than the test's own timeout
+    r.server.script.push('hang');
+    pass(r);
+    await until(() => r.server.requests.some((q) => q.status === 'hang'), 'the request to hang');
+    await r.reporter.stop();
+    expect(r.spool.list()).toHaveLength(1);
+    expect(r.server.reports.size).toBe(0);
   });
 });

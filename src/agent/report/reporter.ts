@@ -115,9 +115,9 @@ export class Reporter {
     if (this.stopped) return;
     this.stopped = true;
     const pending = this.queue.stats().pending > 0;
+    await this.o.sender.stop(); // first: a request in flight is aborted at once (its report stays spooled)
     await this.scheduler.stop();
     if (pending || this.hasEvents() || (this.latest !== null && signature(this.latest) !== this.lastSignature)) this.spoolOne();
-    await this.o.sender.stop();
   }
 
   // ---------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCcfleetError } from '../../core/errors.js';
 import type { DashboardContext, DashboardHandler } from '../state.js';
 import { assetFor } from './assets/index.js';
+import { PAGE_SIZE } from './filters.js';
 import { html, type Html } from './html.js';
 import { layout, type Section } from './layout.js';
 import { deviceBody } from './pages/device.js';
@@ -31,6 +32,8 @@ export interface DashboardOptions {
   secureCookies?: boolean;
   /** Where store failures behind a page are logged (one line each). */
   log?: (line: string) => void;
+  /** Devices per page in the lists (default 50). */
+  pageSize?: number;
 }
 
 type Page = { title: string; section: Section; body: Html } | null;
@@ -41,11 +44,11 @@ function isPage(path: string): boolean {
   return path === '/' || path === '/devices' || path === '/stale' || DEVICE_PATH.test(path);
 }
 
-async function renderPage(ctx: DashboardContext): Promise<Page> {
+async function renderPage(ctx: DashboardContext, pageSize: number): Promise<Page> {
   const now = ctx.now();
   if (ctx.path === '/') return { title: 'Overview', section: 'overview', body: await overviewBody(ctx.store, now, parseRange(ctx.query.get('range'))) };
-  if (ctx.path === '/devices') return { title: 'Devices', section: 'devices', body: await devicesBody(ctx.store, now, ctx.query) };
-  if (ctx.path === '/stale') return { title: 'Stale devices', section: 'stale', body: await staleBody(ctx.store, now, ctx.query) };
+  if (ctx.path === '/devices') return { title: 'Devices', section: 'devices', body: await devicesBody(ctx.store, now, ctx.query, pageSize) };
+  if (ctx.path === '/stale') return { title: 'Stale devices', section: 'stale', body: await staleBody(ctx.store, now, ctx.query, pageSize) };
   const m = DEVICE_PATH.exec(ctx.path);
   let id: string | null = null;
   try {
@@ -60,6 +63,7 @@ async function renderPage(ctx: DashboardContext): Promise<Page> {
 export function createDashboard(opts: DashboardOptions = {}): DashboardHandler {
   const secure = opts.secureCookies === true;
   const log = opts.log ?? (() => undefined);
+  const pageSize = Math.max(1, Math.min(500, Math.floor(opts.pageSize ?? PAGE_SIZE)));
 
   return async (req: IncomingMessage, res: ServerResponse, ctx: DashboardContext): Promise<boolean> => {
     const method = req.method ?? 'GET';
@@ -90,7 +94,7 @@ export function createDashboard(opts: DashboardOptions = {}): DashboardHandler {
     const now = ctx.now();
     let page: Page;
     try {
-      page = await renderPage(ctx);
+      page = await renderPage(ctx, pageSize);
     } catch (e) {
       if (isCcfleetError(e) && e.code === 'INVALID_QUERY') {
         sendPage(res, 400, layout({ title: 'Bad link', section: 'none', now, body: problem('This link is not valid any more', `${e.message}. Start again from the first page.`, path) }));

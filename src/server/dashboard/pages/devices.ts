@@ -25,9 +25,9 @@ ${hasFilters(f) ? html`<a class="btn ghost" href="/devices">Clear</a>` : null}
 </form>`;
 }
 
-export async function devicesBody(store: Store, now: Date, query: URLSearchParams): Promise<Html> {
+export async function devicesBody(store: Store, now: Date, query: URLSearchParams, pageSize = PAGE_SIZE): Promise<Html> {
   const { filters, cursor, ignored } = parseFilters(query);
-  const [page, summary] = await Promise.all([store.devices(storeQuery(filters, cursor, now.getTime())), store.summary()]);
+  const [page, summary] = await Promise.all([store.devices(storeQuery(filters, cursor, now.getTime(), pageSize)), store.summary()]);
   const models = [...new Set([...Object.keys(summary.modelsSelected), ...Object.keys(summary.modelsUsed)])].sort();
   return html`<div class="head"><h1>Devices</h1><span class="sub">${count(summary.devices)} enrolled · ${summary.byState.compliant} compliant · ${summary.byState.noncompliant} non-compliant · ${summary.byState.stale} stale</span></div>
 ${ignored.length > 0 ? html`<div class="notice">Ignored filter${ignored.length === 1 ? '' : 's'} with an unexpected value: ${ignored.join(', ')}.</div>` : null}
@@ -38,9 +38,9 @@ ${pager('/devices', filterParams(filters), page.devices.length, page.nextCursor,
 </section>`;
 }
 
-export async function staleBody(store: Store, now: Date, query: URLSearchParams): Promise<Html> {
+export async function staleBody(store: Store, now: Date, query: URLSearchParams, pageSize = PAGE_SIZE): Promise<Html> {
   const cursor = query.get('cursor') || undefined;
-  const [page, summary] = await Promise.all([store.devices({ state: 'stale', limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }), store.summary()]);
+  const [page, summary] = await Promise.all([store.devices({ state: 'stale', limit: pageSize, ...(cursor ? { cursor } : {}) }), store.summary()]);
   return html`<div class="head"><h1>Stale devices</h1><span class="sub">${summary.byState.stale} device${summary.byState.stale === 1 ? '' : 's'} without a report for longer than the server's stale threshold</span></div>
 <div class="notice">A stale device is not judged: it is left out of the compliance ratio until it reports again. Typical causes: the laptop is off or offline, the agent was removed, or its reports cannot reach this server.</div>
 <section class="panel flush" id="stale-list">

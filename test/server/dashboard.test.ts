@@ -193,7 +193,7 @@ describe('login', () => {
   });
 
   it('refuses a login from another site, from an opaque origin, or with neither Origin nor Referer (403)', async () => {
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { referer: 'https://evil.example/page' }, {}]) {
+    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { referer: 'https://evil.example/page' }, {}] as Array<Record<string, string>>) {
       const r = await request(`${s.url}/login`, { method: 'POST', headers: { ...FORM, ...headers }, body: form({ token: ADMIN }) });
       expect(r.status, JSON.stringify(headers)).toBe(403);
       expect(r.headers['set-cookie']).toBeUndefined();

@@ -101,6 +101,7 @@ td .sub,.kv .sub{color:var(--faint);font-size:12.5px}
 td .sub .mono,.kv .sub .mono{font-size:12px}
 .facts.kv{margin:0}
 .notice{padding:10px 14px;border-radius:6px;background:var(--warn-bg);color:#6b4000;margin-bottom:14px}
+.notice.info{background:#eef2f8;color:var(--muted)}
 .notice.err{background:var(--bad-bg);color:var(--bad)}
 .empty-state{padding:28px 16px;text-align:center;color:var(--muted)}
 .login{max-width:380px;margin:12vh auto 0}

@@ -42,7 +42,7 @@ export async function staleBody(store: Store, now: Date, query: URLSearchParams,
   const cursor = query.get('cursor') || undefined;
   const [page, summary] = await Promise.all([store.devices({ state: 'stale', limit: pageSize, ...(cursor ? { cursor } : {}) }), store.summary()]);
   return html`<div class="head"><h1>Stale devices</h1><span class="sub">${summary.byState.stale} device${summary.byState.stale === 1 ? '' : 's'} without a report for longer than the server's stale threshold</span></div>
-<div class="notice">A stale device is not judged: it is left out of the compliance ratio until it reports again. Typical causes: the laptop is off or offline, the agent was removed, or its reports cannot reach this server.</div>
+<div class="notice info">A stale device is not judged: it is left out of the compliance ratio until it reports again. Typical causes: the laptop is off or offline, the agent was removed, or its reports cannot reach this server.</div>
 <section class="panel flush" id="stale-list">
 ${page.devices.length === 0 ? html`<div class="empty-state">No stale devices: every device reported recently.</div>` : deviceTable(page.devices, now.getTime())}
 ${pager('/stale', {}, page.devices.length, page.nextCursor, cursor !== undefined)}

@@ -13,6 +13,7 @@ import { createLogger } from '../../agent/log.js';
 import { CcfleetError } from '../../core/errors.js';
 import { createApp } from '../../server/app.js';
 import { hashSecret } from '../../server/admin-auth.js';
+import { createDashboard } from '../../server/dashboard/index.js';
 import { listen } from '../../server/listen.js';
 import { filePolicy, folderPolicy, staticPolicy, type PolicySource } from '../../server/policy-source.js';
 import { startRetention } from '../../server/retention.js';
@@ -43,6 +44,7 @@ export async function serverCommand(opts: CommonOptions, extra: Record<string, u
       policy,
       limits: { reportRate: cfg.rate, policyRate: cfg.rate },
       log,
+      dashboard: createDashboard({ secureCookies: tls !== undefined, log: (line) => log.error(line) }),
     });
     const server = await listen(app, { host: cfg.host, port: cfg.port, ...(tls ? { tls } : {}) });
     const retention = startRetention({ store, historyDays: cfg.historyDays, log, onPruned: (n) => (app.metrics.historyPruned += n) });

@@ -81,6 +81,9 @@ export class Spool {
   private readonly now: () => number;
   private lastMs = 0;
   private seq = 0;
+  private readonly sizes = new Map<string, number>();
+  /** Report id → file name, as last listed (names never change; a stale entry only means "gone"). */
+  private readonly names = new Map<string, string>();
 
   private constructor(dir: string, private readonly o: SpoolOptions) {
     this.dir = dir;
@@ -127,26 +130,26 @@ export class Spool {
 
   /** Reports waiting, oldest first. */
   list(): SpoolEntry[] {
-    let names: string[];
+    let dirents: fs.Dirent[];
     try {
-      names = fs.readdirSync(this.dir);
+      dirents = fs.readdirSync(this.dir, { withFileTypes: true });
     } catch {
       return [];
     }
     const out: SpoolEntry[] = [];
-    for (const name of names.sort()) {
-      const m = NAME.exec(name);
-      if (!m) continue;
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(path.join(this.dir, name));
-      } catch {
-        continue; // removed meanwhile (sent by another process)
-      }
-      if (st.isDirectory()) continue; // not a file of ours, and nothing to send or drop
-      out.push({ name, id: m[3]!, at: Number(m[1]), bytes: st.isFile() ? st.size : 0 });
+    const seen = new Set<string>();
+    for (const d of dirents) {
+      const m = NAME.exec(d.name);
+      if (!m || d.isDirectory()) continue; // a folder is not a file of ours, nothing to send or drop
+      const bytes = this.sizeOf(d);
+      if (bytes === null) continue; // removed meanwhile (sent by another process)
+      seen.add(d.name);
+      out.push({ name: d.name, id: m[3]!, at: Number(m[1]), bytes });
     }
-    return out;
+    for (const name of this.sizes.keys()) if (!seen.has(name)) this.sizes.delete(name);
+    this.names.clear();
+    for (const e of out) this.names.set(e.id, e.name);
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /**
@@ -180,7 +183,14 @@ export class Spool {
    * back because the server never took it. False when it was not there.
    */
   remove(id: string, opts: { carry?: number } = {}): boolean {
-    const name = this.list().find((e) => e.id === id)?.name;
+    let name = this.names.get(id);
+    if (name === undefined) {
+      try {
+        name = fs.readdirSync(this.dir).find((n) => n.endsWith(`-${id}.json`) && NAME.exec(n)?.[3] === id);
+      } catch {
+        name = undefined;
+      }
+    }
     let removed = false;
     if (name !== undefined) {
       try {
@@ -189,6 +199,8 @@ export class Spool {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
+      this.sizes.delete(name);
+      this.names.delete(id);
     }
     const carry = opts.carry ?? 0;
     if (removed && carry > 0) this.updateDropped((n) => n + carry);
@@ -206,6 +218,22 @@ export class Spool {
   }
 
   // --- internals --------------------------------------------------------------------------------------
+
+  /** A spool file never changes once named, so its size is looked up once (lstat: a symlink counts 0). */
+  private sizeOf(d: fs.Dirent): number | null {
+    const known = this.sizes.get(d.name);
+    if (known !== undefined) return known;
+    let bytes = 0;
+    if (d.isFile()) {
+      try {
+        bytes = fs.lstatSync(path.join(this.dir, d.name)).size;
+      } catch {
+        return null;
+      }
+    }
+    this.sizes.set(d.name, bytes);
+    return bytes;
+  }
 
   /** Drops the oldest reports (never `keep`) while over the bounds; returns the count to add to `dropped`. */
   private evict(keep: string): number {

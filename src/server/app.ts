@@ -105,56 +105,57 @@ export function createApp(deps: AppDeps): App {
     const qi = url.indexOf('?');
     const path = qi < 0 ? url : url.slice(0, qi);
     const ex = new Exchange(req, res, app, 'not_found', t0, path, qi < 0 ? '' : url.slice(qi + 1));
-    let p: Promise<void>;
+    let p: Promise<void> | void;
+    try {
+      p = route(ex, path);
+    } catch (e) {
+      onError(ex, e);
+      return;
+    }
+    if (p !== undefined) p.then(undefined, (e: unknown) => onError(ex, e));
+  };
+
+  /** Dispatches by path; a route answers synchronously (void) or later (a promise). */
+  const route = (ex: Exchange, path: string): Promise<void> | void => {
     switch (path) {
       case '/v1/reports':
         ex.route = 'reports';
-        p = reportsRoute(ex, app);
-        break;
+        return reportsRoute(ex, app);
       case '/v1/policy':
         ex.route = 'policy';
-        p = policyRoute(ex, app);
-        break;
+        return policyRoute(ex, app);
       case '/v1/enroll':
         ex.route = 'enroll';
-        p = enrollRoute(ex, app);
-        break;
+        return enrollRoute(ex, app);
       case '/healthz':
         ex.route = 'healthz';
-        p = healthRoute(ex, app);
-        break;
+        return healthRoute(ex, app);
       case '/metrics':
         ex.route = 'metrics';
-        p = metricsRoute(ex, app);
-        break;
+        return metricsRoute(ex, app);
       case '/v1/fleet/summary':
         ex.route = 'fleet_summary';
-        p = summaryRoute(ex, app);
-        break;
+        return summaryRoute(ex, app);
       case '/v1/fleet/devices':
         ex.route = 'fleet_devices';
-        p = devicesRoute(ex, app);
-        break;
+        return devicesRoute(ex, app);
       case '/v1/fleet/trend':
         ex.route = 'fleet_trend';
-        p = trendRoute(ex, app);
-        break;
+        return trendRoute(ex, app);
       case '/v1/fleet/events':
         ex.route = 'fleet_events';
-        p = eventsRoute(ex, app);
-        break;
+        return eventsRoute(ex, app);
       default:
         if (path.startsWith('/v1/fleet/devices/') && path.length > 18 && path.indexOf('/', 18) < 0) {
           ex.route = 'fleet_device';
-          p = deviceRoute(ex, app, path.slice(18));
-        } else if (path === '/v1' || path.startsWith('/v1/') || !app.dashboard) {
-          p = Promise.reject(new ApiError('not-found', `no route ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`));
-        } else {
-          ex.route = 'dashboard';
-          p = dashboardRoute(ex, app, app.dashboard);
+          return deviceRoute(ex, app, path.slice(18));
         }
+        if (path === '/v1' || path.startsWith('/v1/') || !app.dashboard) {
+          throw new ApiError('not-found', `no route ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
+        }
+        ex.route = 'dashboard';
+        return dashboardRoute(ex, app, app.dashboard);
     }
-    p.then(undefined, (e: unknown) => onError(ex, e));
   };
 
   return Object.assign(handler, {

@@ -8,7 +8,7 @@
  * device's old token at once; through another replica, the old token may keep working here until its
  * cache entry expires.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Store } from './store/types.js';
 
 export interface Device {
@@ -19,7 +19,7 @@ export interface Device {
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export const newDeviceToken = (): string => randomBytes(32).toString('base64url');
-export const tokenHashHex = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+export const tokenHashHex = (token: string): string => hash('sha256', token, 'hex');
 export const looksLikeDeviceToken = (t: string): boolean => TOKEN.test(t);
 
 interface Cached extends Device {
@@ -36,6 +36,13 @@ export class DeviceAuth {
     private readonly cacheMs: number,
     private readonly maxEntries = 200_000,
   ) {}
+
+  /** The remembered device of a token (no store call): a Device, or undefined when the store must be asked. */
+  cached(token: string, now: number): Device | undefined {
+    if (!TOKEN.test(token)) return undefined;
+    const hit = this.byHash.get(tokenHashHex(token));
+    return hit !== undefined && hit.until > now ? hit : undefined;
+  }
 
   /** The device a token belongs to, or null. Store failures propagate (the caller answers 503). */
   async device(token: string, now: number): Promise<Device | null> {

@@ -105,6 +105,12 @@ export class AppState {
     }
   }
 
+  /** The device of the request's Bearer token when it is remembered (no store call), else undefined. */
+  knownDevice(ex: Exchange): Device | undefined {
+    const token = bearerToken(ex.req);
+    return token === null ? undefined : this.devices.cached(token, this.nowMs());
+  }
+
   /** The device of the request's Bearer token, or 401. */
   async device(ex: Exchange): Promise<Device> {
     const token = bearerToken(ex.req);
@@ -139,7 +145,7 @@ const WWW_AUTH = ['www-authenticate', 'Bearer realm="ccfleet"'] as const;
 /** 405 unless the method is one of `methods` (HEAD is allowed wherever GET is). */
 export function allow(ex: Exchange, ...methods: string[]): void {
   const m = ex.req.method ?? 'GET';
-  if (methods.includes(m) || (m === 'HEAD' && methods.includes('GET'))) return;
+  if (m === methods[0] || methods.includes(m) || (m === 'HEAD' && methods.includes('GET'))) return;
   const list = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
   throw new ApiError('method-not-allowed', `${m} is not allowed here (allowed: ${list.join(', ')})`, ['allow', list.join(', ')]);
 }

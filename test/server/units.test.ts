@@ -2,7 +2,7 @@
 // sessions, and the server command's options (flags, CCFLEET_* variables, defaults, refusals).
 import { describe, expect, it } from 'vitest';
 import { createAdminAuth, hashSecret, matchesAny } from '../../src/server/admin-auth.js';
-import { hasRawSecret, reportHasRawSecret } from '../../src/server/raw-secret.js';
+import { hasRawSecret, rawSecretPrefilterActive, reportHasRawSecret } from '../../src/server/raw-secret.js';
 import { RateLimiter, perMinute } from '../../src/server/rate-limit.js';
 import { etagMatches } from '../../src/server/routes/policy.js';
 import { serverConfig, parseListen } from '../../src/cli/commands/server-options.js';
@@ -20,6 +20,10 @@ describe('raw secrets', () => {
     expect(hasRawSecret('sk-short')).toBe(false);
     expect(hasRawSecret('fp:0123456789ab')).toBe(false);
     expect(hasRawSecret('Bearer short')).toBe(false);
+  });
+
+  it('uses the fast substring prefilter (RAW_SECRET changed? update KNOWN_SOURCE in src/server/raw-secret.ts)', () => {
+    expect(rawSecretPrefilterActive()).toBe(true);
   });
 
   it('looks through JSON escapes', () => {

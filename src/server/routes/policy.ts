@@ -4,6 +4,7 @@
  * body. No policy configured → 404. The hot path: the answer's headers are built once per policy.
  */
 import { SIGNATURE_HEADER } from '../../agent/policy-signing.js';
+import type { Device } from '../device-auth.js';
 import { ApiError } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { ServedPolicy } from '../policy-source.js';
@@ -29,9 +30,15 @@ function headsOf(p: ServedPolicy): Heads {
   return h;
 }
 
-export async function policyRoute(ex: Exchange, app: AppState): Promise<void> {
+/** Synchronous when the device token is remembered (the common 304 case): no promise, no store call. */
+export function policyRoute(ex: Exchange, app: AppState): Promise<void> | void {
   allow(ex, 'GET');
-  const device = await app.device(ex);
+  const known = app.knownDevice(ex);
+  if (known !== undefined) return serve(ex, app, known);
+  return app.device(ex).then((d) => serve(ex, app, d));
+}
+
+function serve(ex: Exchange, app: AppState, device: Device): void {
   app.rateLimit(app.policyLimiter, device.id, 'policy');
   const p = app.policy.current();
   if (p === null) throw new ApiError('not-found', 'no policy is configured on this server');

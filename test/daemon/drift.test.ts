@@ -32,9 +32,29 @@ const hasModel = (p: string): boolean => {
   return 'model' in j || 'ANTHROPIC_MODEL' in ((j.env as Record<string, unknown> | undefined) ?? {});
 };
 const compliant = (...files: string[]) => () => files.every((f) => m.exists(f) && !hasModel(f));
-/** A quiet period after a repair: the pass caused by our own write has run and the status file is written. */
-const settle = () => sleep(1_300);
 const now = () => new Date().toISOString();
+
+/**
+ * After a drift at `since`, once the files are compliant again: the daemon ran a pass that found nothing to
+ * do after its repair (our own write's event; a debug "pass done" with repaired 0 after the last "repaired"
+ * line for these files), status.json shows exactly one `drift-repaired` per file, and a moment later the
+ * files have not been written again (no write loop).
+ */
+async function repairedOnce(files: string[], since: string): Promise<void> {
+  await waitFor(() => {
+    const e = logEntries(m);
+    const last = e.findLastIndex((x) => x.msg === 'repaired' && files.includes(x.meta?.path as string));
+    return last >= 0 && e.slice(last + 1).some((x) => x.msg === 'pass done' && x.meta?.repaired === 0);
+  }, `a pass with nothing to do after repairing ${files.join(', ')}`);
+  const mtimes = files.map(m.mtime);
+  await sleep(250);
+  const s = await waitFor(() => {
+    const st = m.status();
+    return files.every((f) => eventsOf(st, 'drift-repaired', { path: f, since }).length > 0) ? st : null;
+  }, 'status.json shows the repairs');
+  for (const f of files) expect(eventsOf(s, 'drift-repaired', { path: f, since }), f).toHaveLength(1);
+  expect(files.map(m.mtime)).toEqual(mtimes);
+}
 
 beforeAll(async () => {
   m = daemonMachine({ users: { alice: [API, WEB, LEGACY] }, policy: policyDoc({ version: 1, env: gatewayEnv('v1', SECRET) }) });
@@ -67,8 +87,6 @@ describe('daemon: drift repaired live (real chokidar, built CLI)', () => {
   });
 
   it('a /model-style rewrite of the user, project and local files: each repaired once, then no write loop', async () => {
-    await settle();
-    const passes0 = m.status().passes;
     const since = now();
     m.rewrite(USER, { ...m.json(USER), model: 'sonnet' });
     m.rewrite(PROJECT, { model: 'claude-sonnet-4-5', includeCoAuthoredBy: false });
@@ -76,53 +94,42 @@ describe('daemon: drift repaired live (real chokidar, built CLI)', () => {
     await waitFor(compliant(USER, PROJECT, LOCAL), 'user, project and local files repaired');
     expect(m.json(PROJECT)).toEqual({ includeCoAuthoredBy: false });
     expect(m.json(LOCAL)).toEqual({ env: { ANTHROPIC_AUTH_TOKEN: USER_KEY } });
-    const mtimes = [USER, PROJECT, LOCAL].map(m.mtime);
-    await settle();
-    const s = m.status();
-    for (const f of [USER, PROJECT, LOCAL]) expect(eventsOf(s, 'drift-repaired', { path: f, since }), f).toHaveLength(1);
-    expect(eventsOf(s, 'drift-repaired', { since })).toHaveLength(3);
-    // The repairing pass, then at least one more (our own writes' events) that found nothing to do.
-    expect(s.passes).toBeGreaterThanOrEqual(passes0 + 2);
-    expect([USER, PROJECT, LOCAL].map(m.mtime)).toEqual(mtimes);
+    await repairedOnce([USER, PROJECT, LOCAL], since);
+    expect(eventsOf(m.status(), 'drift-repaired', { since })).toHaveLength(3);
   });
 
   it('the managed drop-in edited → restored; deleted → restored; once each', async () => {
     let since = now();
     m.rewrite(m.dropin, { env: { ...gatewayEnv('v1', SECRET), ANTHROPIC_BASE_URL: 'https://evil.example.com' } });
     await waitFor(() => dropinBaseUrl(m) === 'https://gw.example.com/v1/anthropic', 'edited drop-in restored');
-    let mtime = m.mtime(m.dropin);
-    await settle();
-    expect(eventsOf(m.status(), 'drift-repaired', { path: m.dropin, since })).toHaveLength(1);
-    expect(m.mtime(m.dropin)).toBe(mtime);
+    await repairedOnce([m.dropin], since);
 
     since = now();
     fs.unlinkSync(m.host(m.dropin));
     await waitFor(() => dropinBaseUrl(m) === 'https://gw.example.com/v1/anthropic', 'deleted drop-in restored');
-    mtime = m.mtime(m.dropin);
-    await settle();
-    const ev = eventsOf(m.status(), 'drift-repaired', { path: m.dropin, since });
-    expect(ev).toHaveLength(1);
-    expect(ev[0]!.codes).toContain('dropin-missing');
-    expect(m.mtime(m.dropin)).toBe(mtime);
+    await repairedOnce([m.dropin], since);
+    expect(eventsOf(m.status(), 'drift-repaired', { path: m.dropin, since })[0]!.codes).toContain('dropin-missing');
   });
 
   it('a project added to ~/.claude.json is repaired, then watched', async () => {
     const NEW = '/home/alice/work/new';
     m.rewrite(`${NEW}/.claude/settings.json`, { model: 'opus', env: { ANTHROPIC_BASE_URL: 'https://direct.example.com' } });
-    await settle();
+    await sleep(300);
     expect(hasModel(`${NEW}/.claude/settings.json`)).toBe(true); // not a project yet: left alone
+    const since = now();
     m.setProjects('alice', [API, WEB, LEGACY, NEW]);
     await waitFor(compliant(`${NEW}/.claude/settings.json`), 'the new project\'s settings repaired');
-    await settle();
+    await repairedOnce([`${NEW}/.claude/settings.json`], since);
     m.rewrite(`${NEW}/.claude/settings.json`, { ...m.json(`${NEW}/.claude/settings.json`), model: 'haiku' });
     await waitFor(compliant(`${NEW}/.claude/settings.json`), 'a later drift in the new project repaired (it is watched)');
   });
 
   it('a .claude folder created later in a known project is picked up, then watched', async () => {
     const file = `${WEB}/.claude/settings.local.json`;
+    const since = now();
     m.rewrite(file, { model: 'opus' }); // mkdir .claude + the file, as Claude Code does on first use
     await waitFor(compliant(file), 'the new .claude folder\'s file repaired');
-    await settle();
+    await repairedOnce([file], since);
     m.rewrite(file, { model: 'sonnet', outputStyle: 'Explanatory' });
     await waitFor(compliant(file), 'a later drift in the new .claude folder repaired (it is watched)');
     expect(m.json(file)).toEqual({ outputStyle: 'Explanatory' });
@@ -135,13 +142,12 @@ describe('daemon: drift repaired live (real chokidar, built CLI)', () => {
     m.rewrite(BOB, { model: 'opus' });
     m.rewrite(BOBPROJ, { env: { ANTHROPIC_MODEL: 'claude-opus-4-1' } });
     m.setProjects('bob', ['/home/bob/src/tool']);
-    await settle();
+    await sleep(300);
     expect(hasModel(BOB)).toBe(true); // not a user until passwd says so
     const since = now();
     m.addUser('bob', 1001);
     await waitFor(compliant(BOB, BOBPROJ), 'the new user\'s files repaired');
-    await settle();
-    expect(eventsOf(m.status(), 'drift-repaired', { path: BOB, since })).toHaveLength(1);
+    await repairedOnce([BOB, BOBPROJ], since);
     m.rewrite(BOB, { model: 'haiku' });
     await waitFor(compliant(BOB), 'a later drift in the new user\'s file repaired (watched)');
   });
@@ -163,7 +169,7 @@ describe('daemon: drift repaired live (real chokidar, built CLI)', () => {
   });
 
   it('neither the policy\'s token nor a user\'s own key reaches the logs or stderr', async () => {
-    await settle();
+    await sleep(300);
     const r = await d.stop('SIGTERM');
     expect(r.code).toBe(0);
     const logs = logText(m);

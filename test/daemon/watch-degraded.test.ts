@@ -3,7 +3,8 @@
  *
  * 1. The folder watcher with real chokidar whose fs.watch throws ENOSPC for one folder (chokidar's own
  *    test seam, setNativeWatchFactoryForTests): chokidar reports the error yet still lists the folder as
- *    watched; the folder must move to polling and its changes still be seen.
+ *    watched; the folder must move to polling, be reported changed once polled (a change made before
+ *    then is re-read), and its later changes be seen.
  * 2. The Daemon in-process (real chokidar): an ENOSPC fed through `injectWatchErrorForTests` moves the
  *    refused folder to polling; drift there is still repaired, later folders (a new project) are polled
  *    too, and `watch-degraded` is in the events, status.json and the report.
@@ -50,6 +51,8 @@ describe('folder watcher: a folder whose watch the kernel refuses', () => {
       await waitFor(() => w.degraded(), 'degraded after the refused watch');
       expect(errors).toContain('ENOSPC');
       expect(w.degraded()).toEqual({ folders: [b], reason: expect.stringMatching(/^ENOSPC/) });
+      // Once the poller has looked at it, the moved folder is reported changed (what changed before is re-read).
+      await waitFor(() => seen.has(b), 'the moved folder reported once the poller has it');
       fs.writeFileSync(path.join(b, 'settings.json'), '{}');
       await waitFor(() => seen.has(path.join(b, 'settings.json')), 'a change in the polled folder seen');
       fs.writeFileSync(path.join(a, 'settings.json'), '{}');
@@ -85,12 +88,13 @@ describe('daemon: watch-degraded', () => {
 
     const configDir = m.host('/home/alice/.claude');
     injectWatchErrorForTests(enospc(configDir));
-    expect(daemon.status().watch.degraded).toEqual({ folders: [configDir], reason: expect.stringMatching(/^ENOSPC/) });
+    // The refused folder (and any not yet armed at that moment) is polled from now on.
+    expect(daemon.status().watch.degraded).toEqual({ folders: expect.arrayContaining([configDir]), reason: expect.stringMatching(/^ENOSPC/) });
 
     m.rewrite(USER, { theme: 'dark', model: 'opus' });
     await waitFor(() => !('model' in m.json(USER)), 'drift in the polled folder repaired');
     expect(m.json(USER)).toEqual({ theme: 'dark' });
-    const s = daemon.status();
+    const s = await waitFor(() => (eventsOf(daemon.status(), 'watch-degraded').length > 0 ? daemon.status() : null), 'a watch-degraded event');
     expect(eventsOf(s, 'watch-degraded')).toHaveLength(1);
     // (Folders planned after the error — here the managed folder the first pass created — are polled too.)
     expect(eventsOf(s, 'watch-degraded')[0]!.message).toMatch(/^ENOSPC: .*; \d+ folder\(s\) polled instead$/);

@@ -46,6 +46,7 @@ export interface DaemonOptions {
   resyncCron?: CronSpec;
   /** Full resync as an interval instead (agent config `resyncMinutes`, ±10%). */
   resyncMs?: number;
+  /** Quiet time after a file event before the pass (default 2 ms) and the longest a mark waits (250 ms). */
   debounceMs?: number;
   maxWaitMs?: number;
   /** While a target holds a contested file, its events wait this long (merged) before a pass. Default 250 ms. */
@@ -99,7 +100,8 @@ export class Daemon {
     this.scheduler = new Scheduler({ ...(o.clock ? { clock: o.clock } : {}), onError: (err, source) => this.log.error(`scheduled job ${source} failed`, { error: String(err) }) });
     this.queue = new DirtyQueue<Key>({
       run: (keys) => this.run(keys),
-      debounceMs: o.debounceMs ?? 10,
+      // Short: Claude Code's temp-file + rename land within a millisecond; every ms here is drift latency.
+      debounceMs: o.debounceMs ?? 2,
       maxWaitMs: o.maxWaitMs ?? 250,
       ...(o.clock ? { clock: o.clock } : {}),
       onError: (err, keys) => {
@@ -222,8 +224,8 @@ export class Daemon {
       await this.rewatch(false); // arm the new folder before reading it
     }
     if (keys.has('all') || keys.has('homes')) {
+      await this.rewatch(); // a new user's folders armed before they are read: nothing in between is missed
       await this.pass('all');
-      await this.rewatch();
       return;
     }
     const users = [...keys].filter((k): k is `user:${string}` => k.startsWith('user:')).map((k) => k.slice(5));
@@ -358,8 +360,8 @@ export class Daemon {
       return;
     }
     const mine = new Set(users);
-    const before = JSON.stringify(this.discovery.users.filter((u) => mine.has(u.user.name)).map((u) => u.projects.map((p) => p.path)));
-    const after = JSON.stringify(d.users.map((u) => u.projects.map((p) => p.path)));
+    const before = projectsOf(this.discovery.users.filter((u) => mine.has(u.user.name)));
+    const after = projectsOf(d.users);
     this.discovery = { ...d, users: [...this.discovery.users.filter((u) => !mine.has(u.user.name)), ...d.users] };
     if (before !== after) void this.rewatch(false);
   }
@@ -442,13 +444,16 @@ export class Daemon {
     }
   }
 
+  /** While degraded, every report carries the finding; the event and the log line come once. */
   private noteDegraded(): void {
     const d = this.watcher.degraded();
-    if (!d || this.degradedReported) return;
+    if (!d) return;
+    const findings = this.report?.managed.findings;
+    if (findings && !findings.some((f) => f.code === 'watch-degraded')) findings.push({ code: 'watch-degraded', blocking: false, message: d.reason });
+    if (this.degradedReported) return;
     this.degradedReported = true;
     this.event({ kind: 'watch-degraded', message: `${d.reason}; ${d.folders.length} folder(s) polled instead` });
     this.log.warn('file watching degraded: polling instead', { reason: d.reason, folders: d.folders.length });
-    if (this.report) this.report.managed.findings.push({ code: 'watch-degraded', blocking: false, message: d.reason });
   }
 
   /** Recorded, and in status.json soon (a rejected or unreachable policy runs no pass that would write it). */
@@ -477,6 +482,15 @@ export class Daemon {
       this.log.warn('could not write the daemon status file', { error: (e as Error).message });
     }
   }
+}
+
+/**
+ * The users' project folders, by user name: the same whatever the order of `users` (the merged discovery
+ * moves a pass's users to the end, so comparing in list order saw a change on every pass of 2+ users
+ * and re-planned every watch of the machine each time).
+ */
+function projectsOf(users: Discovery['users']): string {
+  return JSON.stringify(users.map((u) => [u.user.name, u.projects.map((p) => p.path)] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function homesRootOf(platform: string): string {

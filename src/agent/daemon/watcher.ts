@@ -7,7 +7,9 @@
  * Degraded mode: when the kernel runs out of watches (ENOSPC, EMFILE) chokidar reports an error; the
  * folder the error names (chokidar still lists a folder whose fs.watch threw as watched) and the folders
  * not yet confirmed watched then move to a polling watcher (every `pollIntervalMs`), every folder added
- * later goes there too, and `degraded()` says so, for the report (`watch-degraded`).
+ * later goes there too, and `degraded()` says so, for the report (`watch-degraded`). Once the poller has
+ * had its first look at a moved folder, the folder is reported changed (`onPath(folder)`): a change made
+ * before that look is seen by nobody else.
  * `injectWatchErrorForTests` feeds an error to every open watcher, as chokidar would report it.
  */
 import path from 'node:path';
@@ -85,6 +87,24 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
     for (const f of missing) polled.add(f);
     native.unwatch(missing);
     poller.add(missing);
+    // A change made before the poller's first look at these folders is seen by nobody: once it has had
+    // that look, report each folder as changed, so whatever depends on it is read again.
+    void listed(missing).then(() => {
+      setTimeout(() => {
+        if (!closed) for (const f of missing) o.onPath(f);
+      }, pollIntervalMs).unref();
+    });
+  }
+
+  /** Resolves once both watchers together list every folder (chokidar emits `ready` only for its first batch), or after 3 s. */
+  async function listed(folders: readonly string[]): Promise<void> {
+    const deadline = Date.now() + 3000;
+    while (!closed && Date.now() < deadline) {
+      const names = [native, ...(poller ? [poller] : [])].flatMap((w) => Object.keys(w.getWatched()));
+      const armed = new Set(names.map((p) => path.resolve(p)));
+      if (folders.every((f) => armed.has(f))) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   return {
@@ -104,13 +124,7 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
       const target = degradedReason !== null && !o.polling ? (poller ??= make(true)) : native;
       if (target === poller) for (const f of fresh) polled.add(f);
       target.add(fresh);
-      // chokidar emits `ready` only for its first batch: a folder is armed once getWatched() lists it.
-      const deadline = Date.now() + 3000;
-      while (!closed && Date.now() < deadline) {
-        const armed = new Set(Object.keys(target.getWatched()).map((p) => path.resolve(p)));
-        if (fresh.every((f) => armed.has(f))) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await listed(fresh); // in either watcher: a refused watch moves a folder to the poller meanwhile
     },
     watched: () => current,
     degraded: () => (degradedReason === null ? null : { folders: o.polling ? [...current] : [...polled], reason: degradedReason }),

@@ -20,7 +20,7 @@ code,.mono{font-family:var(--mono);font-size:12.5px}
 .top nav a:hover{background:#2b3748;text-decoration:none;color:#fff}
 .top nav a.on{background:#31405a;color:#fff}
 .top form{margin:0}
-.top button{background:none;border:1px solid #3f4d63;color:#c3ccd9;border-radius:5px;padding:4px 10px;font:inherit;cursor:pointer}
+.top button{white-space:nowrap;background:none;border:1px solid #3f4d63;color:#c3ccd9;border-radius:5px;padding:4px 10px;font:inherit;cursor:pointer}
 .top button:hover{color:#fff;border-color:#6a7a93}
 main{padding:20px 24px 40px;max-width:1440px;margin:0 auto}
 .head{display:flex;align-items:baseline;justify-content:space-between;gap:16px;margin-bottom:16px;flex-wrap:wrap}
@@ -30,7 +30,7 @@ main{padding:20px 24px 40px;max-width:1440px;margin:0 auto}
 .two{grid-template-columns:minmax(0,3fr) minmax(0,2fr)}
 @media (max-width:1000px){.two{grid-template-columns:minmax(0,1fr)}}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:14px 16px}
-.panel.flush{padding:0}
+.panel.flush{padding:0;overflow-x:auto}
 .panel.flush>h2{padding:14px 16px 0}
 .kpi .v{font-size:28px;font-weight:650;line-height:1.15;font-variant-numeric:tabular-nums}
 .kpi .l{color:var(--muted);font-size:12.5px;margin-top:2px}
@@ -118,5 +118,6 @@ td .sub .mono,.kv .sub .mono{font-size:12px}
 .bars svg text{fill:var(--muted);font-size:10px;font-variant-numeric:tabular-nums}
 div.pad{padding:8px 16px}
 .small{font-size:12.5px}
+@media (max-width:640px){.top{gap:10px;padding:0 12px}main{padding:14px 12px 32px}input[type=search]{width:100%}}
 footer{color:var(--faint);font-size:12px;margin-top:24px}
 `;

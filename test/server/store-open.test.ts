@@ -11,6 +11,7 @@ import { openStore } from '../../src/server/store/open.js';
 import { parseStoreUrl, redactStoreUrl } from '../../src/server/store/store-url.js';
 import { sqliteModule } from '../../src/server/store/sqlite-module.js';
 import { isCcfleetError } from '../../src/core/errors.js';
+import { makeReport } from './report-fixture.js';
 import { expectCode } from './store.suite.js';
 
 const warnings: string[] = [];
@@ -55,6 +56,23 @@ describe('opening a SQLite store', () => {
     await s.close();
     await new Promise((r) => setImmediate(r));
     expect(warnings).toEqual([]);
+  });
+
+  test('checkpoints happen off the event loop (the database file grows with no automatic checkpoint due), and close leaves no WAL', async () => {
+    const file = path.join(tmp, 'checkpointed', 'ccfleet.db');
+    const s = await openStore(file);
+    await s.enroll({ id: 'dev', tokenHash: 'h', hostname: 'x', at: new Date().toISOString() });
+    const before = fs.statSync(file).size;
+    // ~200 pages: far below the writer's own automatic checkpoint (8,000 pages).
+    await Promise.all(Array.from({ length: 200 }, (_, i) => s.addReport({ report: makeReport({ id: `r${i}`, deviceId: 'dev', createdAt: new Date(Date.now() - i * 1000).toISOString() }), receivedAt: new Date().toISOString() })));
+    const deadline = Date.now() + 20_000;
+    while (fs.statSync(file).size <= before + 100 * 4096 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.statSync(file).size).toBeGreaterThan(before + 100 * 4096);
+    await s.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    const again = await openStore(file);
+    expect((await again.summary()).reportsTotal).toBe(200);
+    await again.close();
   });
 
   test(':memory: works', async () => {

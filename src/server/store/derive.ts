@@ -53,6 +53,8 @@ export interface DerivedReport {
   body: string;
   latest: LatestFields;
   userRows: UserRow[];
+  /** JSON of userRows: equal keys, equal device_users rows. */
+  usersKey: string;
   eventRows: EventRow[];
 }
 
@@ -108,6 +110,7 @@ export function deriveReport(report: WireReport, receivedAt: string): DerivedRep
       usedModels: JSON.stringify(distinct(userRows.map((u) => u.used))),
     },
     userRows,
+    usersKey: JSON.stringify(userRows),
     eventRows,
   };
 }

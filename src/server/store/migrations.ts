@@ -4,9 +4,11 @@
  * once) and recorded in `schema_migrations`. Never edit a released migration: add the next one.
  *
  * Tables: `devices` (one row per enrolled device, with its latest report's fields denormalised for fleet
- * queries), `reports` (id = the report's idempotency key; body = the validated JSON text), `device_users`
- * (the latest report's users: model distribution, user and model filters), `events` (drift repairs and
- * the rest, for recent events and metrics). Times are canonical UTC ISO text on both databases; text
+ * queries; `users_key` is the JSON of its `device_users` rows, so an unchanged heartbeat skips them),
+ * `reports` (id = the report's idempotency key; body = the validated JSON text), `device_users` (the
+ * latest report's users: model distribution, user and model filters), `events` (drift repairs and
+ * the rest, for recent events and metrics). Indexes are only those a query needs: each one costs every
+ * report a B-tree write. Times are canonical UTC ISO text on both databases; text
  * columns compare bytewise (PostgreSQL `COLLATE "C"`, SQLite's default), so keyset pages agree.
  */
 import { CcfleetError } from '../../core/errors.js';
@@ -39,10 +41,10 @@ export const MIGRATIONS: readonly Migration[] = [
         users INTEGER NOT NULL DEFAULT 0,
         non_compliant_users INTEGER NOT NULL DEFAULT 0,
         models TEXT NOT NULL DEFAULT '[]',
-        used_models TEXT NOT NULL DEFAULT '[]'
+        used_models TEXT NOT NULL DEFAULT '[]',
+        users_key TEXT
       )`,
       `CREATE INDEX devices_order ON devices (COALESCE(last_report_at, '') DESC, id)`,
-      `CREATE INDEX devices_last_report ON devices (last_report_id)`,
       `CREATE TABLE reports (
         id TEXT PRIMARY KEY,
         device_id TEXT NOT NULL REFERENCES devices (id),
@@ -79,7 +81,6 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX events_at ON events (at)`,
       `CREATE INDEX events_device ON events (device_id, at)`,
       `CREATE INDEX events_kind ON events (kind, at)`,
-      `CREATE INDEX events_report ON events (report_id)`,
     ],
     postgres: [
       `CREATE TABLE devices (
@@ -98,10 +99,10 @@ export const MIGRATIONS: readonly Migration[] = [
         users INTEGER NOT NULL DEFAULT 0,
         non_compliant_users INTEGER NOT NULL DEFAULT 0,
         models TEXT NOT NULL DEFAULT '[]',
-        used_models TEXT NOT NULL DEFAULT '[]'
+        used_models TEXT NOT NULL DEFAULT '[]',
+        users_key TEXT
       )`,
       `CREATE INDEX devices_order ON devices ((COALESCE(last_report_at, '')) DESC, id)`,
-      `CREATE INDEX devices_last_report ON devices (last_report_id)`,
       `CREATE TABLE reports (
         id TEXT COLLATE "C" PRIMARY KEY,
         device_id TEXT COLLATE "C" NOT NULL REFERENCES devices (id),
@@ -138,7 +139,6 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX events_at ON events (at)`,
       `CREATE INDEX events_device ON events (device_id, at)`,
       `CREATE INDEX events_kind ON events (kind, at)`,
-      `CREATE INDEX events_report ON events (report_id)`,
     ],
   },
 ];

@@ -40,25 +40,35 @@ const ADD_REPORT = `WITH ins AS (
   )
   SELECT (SELECT COUNT(*) FROM ins) AS stored, (SELECT COUNT(*) FROM upd) AS newest`;
 /**
- * The latest report's users. A statement of its own, run while the transaction holds the device row's
- * lock: its snapshot then includes every earlier writer's rows (one statement's snapshot would not).
+ * The latest report's users, when they changed (`users_key`). A statement of its own, run while the
+ * transaction holds the device row's lock: its snapshot then includes every earlier writer's rows (the
+ * first statement's snapshot would not).
  */
-const REPLACE_USERS = `WITH del AS (DELETE FROM device_users WHERE device_id = $1)
+const REPLACE_USERS = `WITH k AS (
+    UPDATE devices SET users_key = $3 WHERE id = $1 AND users_key IS DISTINCT FROM $3 RETURNING id
+  ), del AS (
+    DELETE FROM device_users WHERE device_id IN (SELECT id FROM k)
+  )
   INSERT INTO device_users (device_id, user_name, compliant, selected_model, used_model)
-  SELECT $1, u.name, u.compliant, u.selected, u.used
-  FROM jsonb_to_recordset($2::jsonb) AS u (name text, compliant boolean, selected text, used text)`;
+  SELECT k.id, u.name, u.compliant, u.selected, u.used
+  FROM k CROSS JOIN jsonb_to_recordset($2::jsonb) AS u (name text, compliant boolean, selected text, used text)`;
 const ENROLL = `INSERT INTO devices (id, hostname, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)
   ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, hostname = excluded.hostname`;
+/** Old history, in chunks: reports (counted) and events, never those of a device's latest report. */
 const PRUNE = `WITH doomed AS (
     SELECT r.id FROM reports r
     WHERE r.created_at < $1 AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.last_report_id = r.id)
     LIMIT $2
-  ), ev AS (
-    DELETE FROM events WHERE report_id IN (SELECT id FROM doomed)
   ), gone AS (
     DELETE FROM reports WHERE id IN (SELECT id FROM doomed) RETURNING id
+  ), old_events AS (
+    SELECT e.id FROM events e
+    WHERE e.at < $1 AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.last_report_id = e.report_id)
+    LIMIT $2
+  ), ev AS (
+    DELETE FROM events WHERE id IN (SELECT id FROM old_events) RETURNING id
   )
-  SELECT COUNT(*) AS n FROM gone`;
+  SELECT (SELECT COUNT(*) FROM gone) AS reports, (SELECT COUNT(*) FROM ev) AS events`;
 
 /** Errors that mean "the database is not there right now", not "this request is wrong". */
 const UNAVAILABLE_CODES = new Set([
@@ -237,7 +247,7 @@ class PostgresStore implements Store {
         ]);
         const row = res.rows[0];
         if (Number(row?.stored ?? 0) === 0) return 'duplicate';
-        if (Number(row?.newest ?? 0) > 0) await c.query(REPLACE_USERS, [d.deviceId, JSON.stringify(d.userRows)]);
+        if (Number(row?.newest ?? 0) > 0) await c.query(REPLACE_USERS, [d.deviceId, JSON.stringify(d.userRows), d.usersKey]);
         return 'stored';
       });
     } catch (e) {
@@ -275,10 +285,10 @@ class PostgresStore implements Store {
       // Replicas pruning on the same timer take turns rather than deadlock over the same rows.
       const n = await this.transaction(async (c) => {
         await c.query("SELECT pg_advisory_xact_lock(hashtext('ccfleet.prune:' || current_schema()))");
-        return Number((await c.query<{ n: string }>(PRUNE, [cutoff, PRUNE_CHUNK])).rows[0]?.n ?? 0);
+        return (await c.query<{ reports: string; events: string }>(PRUNE, [cutoff, PRUNE_CHUNK])).rows[0];
       });
-      deleted += n;
-      if (n < PRUNE_CHUNK) return deleted;
+      deleted += Number(n?.reports ?? 0);
+      if (Number(n?.reports ?? 0) < PRUNE_CHUNK && Number(n?.events ?? 0) < PRUNE_CHUNK) return deleted;
     }
   }
 

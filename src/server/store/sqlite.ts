@@ -13,6 +13,7 @@ import { CcfleetError, isCcfleetError } from '../../core/errors.js';
 import { BatchQueue, type Outcome } from './batch-queue.js';
 import { canonicalTime, deriveReport, type DerivedReport } from './derive.js';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
+import { Checkpointer } from './sqlite-checkpointer.js';
 import { readDevice, readDevices, readEvents, readSummary, readTrend, type ReadContext, type SqlRow, type SqlValue } from './reads.js';
 import { storeOptions } from './options.js';
 import { sqliteModule } from './sqlite-module.js';
@@ -24,16 +25,26 @@ const SQLITE_NOTADB = 26;
 const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
 const PRUNE_CHUNK = 2000;
+/** The writer's own automatic checkpoint, a backstop behind the checkpointer thread (pages of 4 KiB). */
+const BACKSTOP_CHECKPOINT_PAGES = 8000;
 
 const INSERT_REPORT = `INSERT INTO reports (id, device_id, created_at, received_at, compliant, users, non_compliant_users, repaired, events, body)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
 const INSERT_EVENT = 'INSERT INTO events (report_id, device_id, at, kind, user_name, path, codes, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 /** Only a newer report becomes the latest (ties broken by id), whatever order reports arrive in. */
 const UPDATE_LATEST = `UPDATE devices SET hostname = ?, last_report_id = ?, last_report_at = ?, last_received_at = ?, compliant = ?,
-  policy_id = ?, policy_version = ?, agent_version = ?, platform = ?, users = ?, non_compliant_users = ?, models = ?, used_models = ?
+  policy_id = ?, policy_version = ?, agent_version = ?, platform = ?, users = ?, non_compliant_users = ?, models = ?, used_models = ?,
+  users_key = ?
   WHERE id = ? AND (last_report_at IS NULL OR last_report_at < ? OR (last_report_at = ? AND last_report_id < ?))`;
+const USERS_KEY = 'SELECT users_key FROM devices WHERE id = ?';
 const DELETE_USERS = 'DELETE FROM device_users WHERE device_id = ?';
 const INSERT_USER = 'INSERT INTO device_users (device_id, user_name, compliant, selected_model, used_model) VALUES (?, ?, ?, ?, ?)';
+/** Old history: reports (counted) and events, never those of a device's latest report. */
+const NOT_LATEST = '(SELECT last_report_id FROM devices WHERE last_report_id IS NOT NULL)';
+const PRUNE_STEPS: ReadonlyArray<readonly [string, string, boolean]> = [
+  [`SELECT id FROM reports WHERE created_at < ? AND id NOT IN ${NOT_LATEST} LIMIT ?`, 'DELETE FROM reports WHERE id = ?', true],
+  [`SELECT id FROM events WHERE at < ? AND report_id NOT IN ${NOT_LATEST} LIMIT ?`, 'DELETE FROM events WHERE id = ?', false],
+];
 const ENROLL = `INSERT INTO devices (id, hostname, token_hash, enrolled_at) VALUES (?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, hostname = excluded.hostname`;
 
@@ -83,13 +94,20 @@ export async function openSqliteStore(file: string, opts: StoreOptions = {}): Pr
     db.prepare('PRAGMA journal_mode = WAL').get();
     db.exec('PRAGMA synchronous = NORMAL');
     migrate(db);
+    if (file !== ':memory:') {
+      db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      // A WAL that grew under a burst is cut back to this size when it restarts.
+      db.exec('PRAGMA journal_size_limit = 67108864');
+    }
   } catch (e) {
     db.close();
     if (isCcfleetError(e)) throw e;
     if (errcode(e) === SQLITE_NOTADB) throw new CcfleetError('STORE_UNAVAILABLE', `${file} is not a SQLite database`, { cause: e });
     throw new CcfleetError('STORE_SCHEMA', `cannot migrate the SQLite store ${file}: ${message(e)}`, { cause: e });
   }
-  return new SqliteStore(db, o.staleHours, o.now);
+  const checkpointer = file === ':memory:' ? null : await Checkpointer.start(file);
+  if (checkpointer === null) db.exec('PRAGMA wal_autocheckpoint = 1000');
+  return new SqliteStore(db, checkpointer, o.staleHours, o.now);
 }
 
 class SqliteStore implements Store {
@@ -101,6 +119,7 @@ class SqliteStore implements Store {
 
   constructor(
     private readonly db: DatabaseSync,
+    private readonly checkpointer: Checkpointer | null,
     staleHours: number,
     private readonly now: () => Date,
   ) {
@@ -161,27 +180,46 @@ class SqliteStore implements Store {
     return this.queue.push(deriveReport(r.report, r.receivedAt));
   }
 
+  /**
+   * One transaction for the whole batch. A failing item (a device never enrolled) is rare: the batch is
+   * then rolled back and replayed with a savepoint per item, so the others still commit.
+   */
   private writeBatch(items: DerivedReport[]): Array<Outcome<AddResult>> {
-    const out: Array<Outcome<AddResult>> = [];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      for (const d of items) {
-        this.db.exec('SAVEPOINT report');
-        try {
-          const value = this.applyReport(d);
-          this.db.exec('RELEASE report');
-          out.push({ ok: true, value });
-        } catch (e) {
-          this.db.exec('ROLLBACK TO report');
-          this.db.exec('RELEASE report');
-          out.push({ ok: false, error: errcode(e) === SQLITE_CONSTRAINT_FOREIGNKEY ? new CcfleetError('DEVICE_UNKNOWN', `device ${d.deviceId} is not enrolled`) : e });
-        }
+      return this.transaction(() => items.map((d) => ({ ok: true, value: this.applyReport(d) })));
+    } catch (first) {
+      if (isCcfleetError(first)) throw first;
+      try {
+        return this.transaction(() =>
+          items.map((d): Outcome<AddResult> => {
+            this.db.exec('SAVEPOINT report');
+            try {
+              const value = this.applyReport(d);
+              this.db.exec('RELEASE report');
+              return { ok: true, value };
+            } catch (e) {
+              this.db.exec('ROLLBACK TO report');
+              this.db.exec('RELEASE report');
+              return { ok: false, error: errcode(e) === SQLITE_CONSTRAINT_FOREIGNKEY ? new CcfleetError('DEVICE_UNKNOWN', `device ${d.deviceId} is not enrolled`) : e };
+            }
+          }),
+        );
+      } catch (e) {
+        throw isCcfleetError(e) ? e : new CcfleetError('STORE_UNAVAILABLE', `the SQLite store could not commit ${items.length} report(s): ${message(e)}`, { retryable: true, cause: e });
       }
-      this.db.exec('COMMIT');
+    }
+  }
+
+  /** BEGIN IMMEDIATE … COMMIT around `work`; rolled back if anything throws (COMMIT included). */
+  private transaction<T>(work: () => T): T {
+    this.stmt('BEGIN IMMEDIATE').run();
+    try {
+      const out = work();
+      this.stmt('COMMIT').run();
       return out;
     } catch (e) {
-      if (this.db.isOpen && this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw new CcfleetError('STORE_UNAVAILABLE', `the SQLite store could not commit ${items.length} report(s): ${message(e)}`, { retryable: true, cause: e });
+      if (this.db.isOpen && this.db.isTransaction) this.stmt('ROLLBACK').run();
+      throw e;
     }
   }
 
@@ -190,12 +228,14 @@ class SqliteStore implements Store {
     if (inserted === 0) return 'duplicate';
     for (const e of d.eventRows) this.run(INSERT_EVENT, d.id, d.deviceId, e.at, e.kind, e.user, e.path, e.codes, e.message);
     const l = d.latest;
+    const usersKey = this.stmt(USERS_KEY).get(d.deviceId)?.users_key ?? null;
     const newest = this.run(
       UPDATE_LATEST,
-      l.hostname, d.id, d.createdAt, d.receivedAt, l.compliant, l.policyId, l.policyVersion, l.agentVersion, l.platform, l.users, l.nonCompliantUsers, l.models, l.usedModels,
+      l.hostname, d.id, d.createdAt, d.receivedAt, l.compliant, l.policyId, l.policyVersion, l.agentVersion, l.platform, l.users, l.nonCompliantUsers, l.models, l.usedModels, d.usersKey,
       d.deviceId, d.createdAt, d.createdAt, d.id,
     );
-    if (newest > 0) {
+    // A heartbeat with the same users (the usual case) leaves device_users as it is.
+    if (newest > 0 && usersKey !== d.usersKey) {
       this.run(DELETE_USERS, d.deviceId);
       for (const u of d.userRows) this.run(INSERT_USER, d.deviceId, u.name, u.compliant, u.selected, u.used);
     }
@@ -227,34 +267,31 @@ class SqliteStore implements Store {
     if (!Number.isFinite(historyDays) || historyDays < 0) throw new CcfleetError('INVALID_QUERY', 'historyDays must be a number ≥ 0');
     const cutoff = new Date(this.now().getTime() - historyDays * 86_400_000).toISOString();
     let deleted = 0;
-    for (;;) {
-      this.open();
-      const ids = this.all(
-        'SELECT r.id FROM reports r WHERE r.created_at < ? AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.last_report_id = r.id) LIMIT ?',
-        [cutoff, PRUNE_CHUNK],
-      ).map((r) => String(r.id));
-      if (ids.length === 0) return deleted;
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        for (const id of ids) {
-          this.run('DELETE FROM events WHERE report_id = ?', id);
-          deleted += this.run('DELETE FROM reports WHERE id = ?', id);
+    for (const [select, remove, counted] of PRUNE_STEPS) {
+      for (;;) {
+        this.open();
+        const ids = this.all(select, [cutoff, PRUNE_CHUNK]).map((r) => r.id as string | number);
+        if (ids.length > 0) {
+          this.transaction(() => {
+            for (const id of ids) {
+              const n = this.run(remove, id);
+              if (counted) deleted += n;
+            }
+          });
         }
-        this.db.exec('COMMIT');
-      } catch (e) {
-        if (this.db.isTransaction) this.db.exec('ROLLBACK');
-        throw e;
+        if (ids.length < PRUNE_CHUNK) break;
+        // Let requests in between chunks: a large first prune must not stall ingestion.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      if (ids.length < PRUNE_CHUNK) return deleted;
-      // Let requests in between chunks: a large first prune must not stall ingestion.
-      await new Promise((resolve) => setImmediate(resolve));
     }
+    return deleted;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.queue.drain();
     this.closed = true;
+    await this.checkpointer?.stop();
     try {
       this.db.exec('PRAGMA optimize');
     } catch {

@@ -1,11 +1,11 @@
 /**
  * The PostgreSQL store, for fleets that outgrow one machine: several server replicas share one database.
- * A pg Pool, parameterised queries only. Safe across replicas: migrations under an advisory lock (one
- * replica migrates, the others wait and find it done); reports idempotent through
- * `INSERT … ON CONFLICT (id) DO NOTHING`; a report becomes the device's latest only when newer (the
- * device row's lock orders concurrent writers, and READ COMMITTED re-checks the condition), so replicas
- * receiving a device's reports out of order end with the newest. The tables live in the connection's
- * current schema (`?options=-c search_path=…` in the URL picks another).
+ * A pg Pool, parameterised (named, so prepared once per connection) statements only. Safe across
+ * replicas: migrations under an advisory lock (one replica migrates, the others wait and find it done);
+ * a report is one statement — `INSERT … ON CONFLICT (id) DO NOTHING` for idempotency, and the device's
+ * latest updated only when the report is newer (the device row's lock orders concurrent writers and READ
+ * COMMITTED re-checks the condition), so replicas receiving a device's reports out of order end with the
+ * newest. The tables live in the connection's current schema (`?options=-c search_path=…` picks one).
  */
 import { Pool, type PoolClient } from 'pg';
 import { CcfleetError, isCcfleetError } from '../../core/errors.js';
@@ -20,7 +20,10 @@ type AddResult = 'stored' | 'duplicate';
 
 const PRUNE_CHUNK = 2000;
 
-/** Inserts the report (once) and its events, and makes it the latest when newer. */
+/**
+ * One statement, so one round trip and its own transaction: inserts the report (once) and its events,
+ * and makes it the latest when newer. `users_changed`: the device's users rows are not this report's.
+ */
 const ADD_REPORT = `WITH ins AS (
     INSERT INTO reports (id, device_id, created_at, received_at, compliant, users, non_compliant_users, repaired, events, body)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -36,22 +39,25 @@ const ADD_REPORT = `WITH ins AS (
       models = $17, used_models = $18
     WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
       AND (last_report_at IS NULL OR last_report_at < $3 OR (last_report_at = $3 AND last_report_id < $1))
-    RETURNING id
+    RETURNING users_key IS DISTINCT FROM $19 AS users_changed
   )
-  SELECT (SELECT COUNT(*) FROM ins) AS stored, (SELECT COUNT(*) FROM upd) AS newest`;
+  SELECT (SELECT COUNT(*) FROM ins) AS stored, (SELECT COUNT(*) FROM upd) AS newest,
+    COALESCE((SELECT users_changed FROM upd), FALSE) AS users_changed`;
 /**
- * The latest report's users, when they changed (`users_key`). A statement of its own, run while the
- * transaction holds the device row's lock: its snapshot then includes every earlier writer's rows (the
- * first statement's snapshot would not).
+ * When the users changed (rare: heartbeats repeat them), in a transaction of its own: lock the device
+ * row while this report is still its latest and its users are not yet written, then replace them. The
+ * replacing statement runs after the lock is held, so its snapshot includes every earlier writer's rows.
+ * Until it commits (or, after a crash, until the next report) the users rows lag behind the latest.
  */
+const LOCK_FOR_USERS = 'SELECT 1 FROM devices WHERE id = $1 AND last_report_id = $2 AND users_key IS DISTINCT FROM $3 FOR UPDATE';
 const REPLACE_USERS = `WITH k AS (
-    UPDATE devices SET users_key = $3 WHERE id = $1 AND users_key IS DISTINCT FROM $3 RETURNING id
+    UPDATE devices SET users_key = $3 WHERE id = $1
   ), del AS (
-    DELETE FROM device_users WHERE device_id IN (SELECT id FROM k)
+    DELETE FROM device_users WHERE device_id = $1
   )
   INSERT INTO device_users (device_id, user_name, compliant, selected_model, used_model)
-  SELECT k.id, u.name, u.compliant, u.selected, u.used
-  FROM k CROSS JOIN jsonb_to_recordset($2::jsonb) AS u (name text, compliant boolean, selected text, used text)`;
+  SELECT $1, u.name, u.compliant, u.selected, u.used
+  FROM jsonb_to_recordset($2::jsonb) AS u (name text, compliant boolean, selected text, used text)`;
 const ENROLL = `INSERT INTO devices (id, hostname, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)
   ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, hostname = excluded.hostname`;
 /** Old history, in chunks: reports (counted) and events, never those of a device's latest report. */
@@ -146,13 +152,13 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
   return new PostgresStore(pool, url, o.staleHours, o.now);
 }
 
-/** `?` placeholders (the shared queries) numbered for PostgreSQL. */
-const numbered = new Map<string, string>();
-function toPg(sql: string): string {
+/** `?` placeholders (the shared queries) numbered for PostgreSQL, as named statements (a bounded set). */
+const numbered = new Map<string, { name: string; text: string }>();
+function toPg(sql: string): { name: string; text: string } {
   let out = numbered.get(sql);
   if (out === undefined) {
     let n = 0;
-    out = sql.replace(/\?/g, () => `$${++n}`);
+    out = { name: `ccfleet_q${numbered.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
     numbered.set(sql, out);
   }
   return out;
@@ -176,10 +182,11 @@ class PostgresStore implements Store {
     if (this.closed) throw new CcfleetError('STORE_UNAVAILABLE', 'the store is closed');
   }
 
-  private async query(sql: string, params: SqlValue[] = []): Promise<SqlRow[]> {
+  /** A named statement is parsed and planned once per connection. */
+  private async query(sql: string | { name: string; text: string }, params: SqlValue[] = []): Promise<SqlRow[]> {
     this.open();
     try {
-      return (await this.pool.query<SqlRow>(sql, params)).rows;
+      return (await this.pool.query<SqlRow>(typeof sql === 'string' ? sql : { ...sql, values: params }, typeof sql === 'string' ? params : undefined)).rows;
     } catch (e) {
       throw isUnavailable(e) ? unavailable(e, this.url) : e;
     }
@@ -239,21 +246,24 @@ class PostgresStore implements Store {
     const d = deriveReport(r.report, r.receivedAt);
     const l = d.latest;
     const events = JSON.stringify(d.eventRows.map((e) => ({ at: e.at, kind: e.kind, user_name: e.user, path: e.path, codes: e.codes, message: e.message })));
+    let row: { stored: string; newest: string; users_changed: boolean } | undefined;
     try {
-      return await this.transaction(async (c) => {
-        const res = await c.query<{ stored: string; newest: string }>(ADD_REPORT, [
-          d.id, d.deviceId, d.createdAt, d.receivedAt, d.compliant, d.users, d.nonCompliantUsers, d.repaired, d.events, d.body,
-          events, l.hostname, l.policyId, l.policyVersion, l.agentVersion, l.platform, l.models, l.usedModels,
-        ]);
-        const row = res.rows[0];
-        if (Number(row?.stored ?? 0) === 0) return 'duplicate';
-        if (Number(row?.newest ?? 0) > 0) await c.query(REPLACE_USERS, [d.deviceId, JSON.stringify(d.userRows), d.usersKey]);
-        return 'stored';
-      });
+      [row] = (await this.query(
+        { name: 'ccfleet_add_report', text: ADD_REPORT },
+        [d.id, d.deviceId, d.createdAt, d.receivedAt, d.compliant, d.users, d.nonCompliantUsers, d.repaired, d.events, d.body, events, l.hostname, l.policyId, l.policyVersion, l.agentVersion, l.platform, l.models, l.usedModels, d.usersKey],
+      )) as Array<typeof row>;
     } catch (e) {
       if (codeOf(e) === '23503') throw new CcfleetError('DEVICE_UNKNOWN', `device ${d.deviceId} is not enrolled`, { cause: e });
       throw e;
     }
+    if (Number(row?.stored ?? 0) === 0) return 'duplicate';
+    if (Number(row?.newest ?? 0) > 0 && row?.users_changed === true) {
+      await this.transaction(async (c) => {
+        const locked = await c.query({ name: 'ccfleet_lock_users', text: LOCK_FOR_USERS, values: [d.deviceId, d.id, d.usersKey] });
+        if (locked.rowCount === 1) await c.query({ name: 'ccfleet_replace_users', text: REPLACE_USERS, values: [d.deviceId, JSON.stringify(d.userRows), d.usersKey] });
+      });
+    }
+    return 'stored';
   }
 
   summary(): ReturnType<Store['summary']> {

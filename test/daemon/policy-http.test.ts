@@ -1,7 +1,8 @@
 /**
  * The daemon's policy over HTTP, signed, through one real server on 127.0.0.1 and the built CLI. The agent
- * config pins a key and refreshes every second (`policyRefresh.cron` "* * * * * *", no jitter), so each
- * step only changes what the server serves and waits for the outcome:
+ * config pins a key and refreshes every second (`policyRefresh.cron` "* * * * * *", no jitter; v2 is
+ * picked up that way, later steps also send SIGHUP to save the wait), so each step only changes what the
+ * server serves and waits for the outcome:
  *   v1 (signature in the ccfleet-signature header) applied → v2 (signature at <url>.sig) applied →
  *   tampered bytes, a rolled-back version, unsigned, signed by an unknown key: each rejected with its
  *   code while v2 stays enforced (a deleted drop-in comes back as v2) → v3, signed but past its
@@ -30,8 +31,12 @@ const doc = (version: number, extra?: Record<string, unknown>) => policyDoc({ ve
 const url = (v: number) => `https://gw.example.com/v${v}/anthropic`;
 const now = () => new Date().toISOString();
 
+/** Asks for a refresh now (SIGHUP) rather than waiting for the next second's. */
+const refreshNow = () => d.child.kill('SIGHUP');
+
 /** Waits for a policy-rejected event with this code, after `since`; the drop-in still holds `keep`. */
 async function expectRejected(code: string, since: string, keep: number): Promise<void> {
+  refreshNow();
   await waitFor(() => eventsOf(m.status(), 'policy-rejected', { since }).some((e) => e.codes?.includes(code)), `policy-rejected ${code} in status.json`, { detail: () => d.stderr().slice(-2000) });
   const s = m.status();
   expect(s.policy?.version).toBe(keep);
@@ -108,6 +113,7 @@ describe('daemon: signed policies over HTTP', () => {
   it('applies and keeps enforcing a validly signed policy past its expiresAt, reporting policy-expired', async () => {
     const since = now();
     server.serve(signed(doc(3, { expiresAt: '2020-01-01T00:00:00Z' }), key.privateKeyPem));
+    refreshNow();
     await waitFor(() => dropinBaseUrl(m) === url(3), 'drop-in carries the expired v3 (fail-static, never fail-open)');
     const s = await waitFor(() => {
       const st = m.status();
@@ -125,6 +131,7 @@ describe('daemon: signed policies over HTTP', () => {
   it('server unreachable: policy-unreachable, the last-known-good policy kept and enforced', async () => {
     const since = now();
     await server.close();
+    refreshNow();
     await waitFor(() => eventsOf(m.status(), 'policy-unreachable', { since }).length > 0, 'policy-unreachable event');
     expect(m.status().policy?.version).toBe(3);
     fs.unlinkSync(m.host(m.dropin));

@@ -141,10 +141,15 @@ export async function startDaemon(m: { root: string }, args: string[], o: { read
     stdout: () => out,
     exited,
     async waitLog(re, what, from = 0) {
-      return waitFor(() => {
-        if (done && !re.test(err.slice(from))) throw new Error(`the daemon exited`);
-        return err.slice(from).split('\n').find((l) => re.test(l));
-      }, what ?? `stderr line ${re}`, { detail: tail });
+      const find = () => err.slice(from).split('\n').find((l) => re.test(l));
+      // Fail at once when the daemon exits without having written the line.
+      const exit = exited.then(async (r) => {
+        await sleep(50); // the last stderr chunks
+        const line = find();
+        if (line === undefined) throw new Error(`the daemon exited (code ${r.code}, signal ${r.signal}) before: ${what ?? re}\n${tail()}`);
+        return line;
+      });
+      return Promise.race([waitFor(find, what ?? `stderr line ${re}`, { detail: tail }), exit]);
     },
     async stop(signal = 'SIGTERM') {
       const t0 = performance.now();

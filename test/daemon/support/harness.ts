@@ -21,14 +21,17 @@ export const WAIT_MS = 10_000;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** What a truthy check lets through. */
+export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
+
 /** Polls `cond` every 25 ms until it returns something truthy (returned); throws after `timeoutMs`. */
-export async function waitFor<T>(cond: () => T | Promise<T>, what: string, o: { timeoutMs?: number; detail?: () => string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(cond: () => T | Promise<T>, what: string, o: { timeoutMs?: number; detail?: () => string } = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + (o.timeoutMs ?? WAIT_MS);
   let last: unknown = null;
   for (;;) {
     try {
       const v = await cond();
-      if (v) return v as NonNullable<T>;
+      if (v) return v as Truthy<T>;
       last = null;
     } catch (e) {
       last = e; // e.g. a file caught mid-rename: look again

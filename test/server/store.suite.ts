@@ -416,7 +416,11 @@ export function storeSuite(name: string, fresh: () => Promise<FreshDatabase>): v
       await add(s, { id: 'q-only', deviceId: 'quiet', createdAt: iso(T0 - 30 * day), events: [{ at: iso(T0 - 30 * day), kind: 'contested' }] });
       // An old report delivered late, older than the latest: pruned too.
       await add(s, { id: 'q-older', deviceId: 'quiet', createdAt: iso(T0 - 40 * day) });
+      const daysWithDevices = async () => (await s.trend({ since: iso(T0 - 45 * day), bucket: 'day' })).filter((p) => p.devices > 0).map((p) => p.at.slice(0, 10));
+      expect(await daysWithDevices()).toEqual(['2025-04-22', '2025-05-02', '2025-05-22', '2025-05-27', '2025-06-01']);
       expect(await s.prune(7)).toBe(2);
+      // The trend's daily buckets older than the history go too; the hourly ones are kept for at most 8 days.
+      expect(await daysWithDevices()).toEqual(['2025-05-27', '2025-06-01']);
       expect((await s.device('busy', 10))?.history.map((h) => h.id)).toEqual(['b-new', 'b-mid']);
       expect((await s.device('quiet', 10))?.history.map((h) => h.id)).toEqual(['q-only']);
       expect((await s.device('quiet', 10))?.latest?.id).toBe('q-only');

@@ -44,6 +44,9 @@ export interface DerivedReport {
   deviceId: string;
   createdAt: string;
   receivedAt: string;
+  /** createdAt's UTC hour (`2025-01-02T03`) and day (`2025-01-02`): the trend's buckets. */
+  hourBucket: string;
+  dayBucket: string;
   compliant: boolean;
   users: number;
   nonCompliantUsers: number;
@@ -86,10 +89,13 @@ export function deriveReport(report: WireReport, receivedAt: string): DerivedRep
     message: e.message ?? null,
   }));
   const repaired = report.events.filter((e) => e.kind === 'drift-repaired').length + report.files.filter((f) => f.state === 'repaired').length;
+  const createdAt = canonicalTime(report.createdAt, 'createdAt');
   return {
     id: report.id,
     deviceId: report.deviceId,
-    createdAt: canonicalTime(report.createdAt, 'createdAt'),
+    createdAt,
+    hourBucket: createdAt.slice(0, 13),
+    dayBucket: createdAt.slice(0, 10),
     receivedAt: canonicalTime(receivedAt, 'receivedAt'),
     compliant: report.compliant,
     users: report.users.length,
@@ -113,4 +119,14 @@ export function deriveReport(report: WireReport, receivedAt: string): DerivedRep
     usersKey: JSON.stringify(userRows),
     eventRows,
   };
+}
+
+/** Hourly trend rows are kept at most this long (the dashboard shows hours for the last day). */
+export const TREND_HOURS_KEPT_DAYS = 8;
+
+/** What prune(historyDays) deletes below: history (reports, events), hourly and daily trend buckets. */
+export function pruneCutoffs(historyDays: number, now: Date): { history: string; hourBucket: string; dayBucket: string } {
+  if (typeof historyDays !== 'number' || !Number.isFinite(historyDays) || historyDays < 0) throw new CcfleetError('INVALID_QUERY', 'historyDays must be a number ≥ 0');
+  const at = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+  return { history: at(historyDays), hourBucket: at(Math.min(historyDays, TREND_HOURS_KEPT_DAYS)).slice(0, 13), dayBucket: at(historyDays).slice(0, 10) };
 }

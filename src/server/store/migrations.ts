@@ -7,7 +7,10 @@
  * queries; `users_key` is the JSON of its `device_users` rows, so an unchanged heartbeat skips them),
  * `reports` (id = the report's idempotency key; body = the validated JSON text), `device_users` (the
  * latest report's users: model distribution, user and model filters), `events` (drift repairs and
- * the rest, for recent events and metrics). Indexes are only those a query needs: each one costs every
+ * the rest, for recent events and metrics), `report_counts` (reports held, so /metrics never counts a
+ * large table; PostgreSQL spreads it over shards so concurrent writers do not queue on one row). `trend_hours`
+ * / `trend_days` (each device's last report in each UTC hour / day, kept at insert: the trend reads
+ * devices × buckets rows, never the reports). Indexes are only those a query needs — each costs every
  * report a B-tree write. Times are canonical UTC ISO text on both databases; text
  * columns compare bytewise (PostgreSQL `COLLATE "C"`, SQLite's default), so keyset pages agree.
  */
@@ -81,6 +84,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX events_at ON events (at)`,
       `CREATE INDEX events_device ON events (device_id, at)`,
       `CREATE INDEX events_kind ON events (kind, at)`,
+      `CREATE TABLE report_counts (shard INTEGER PRIMARY KEY, n INTEGER NOT NULL)`,
+      `INSERT INTO report_counts (shard, n) VALUES (0, 0)`,
+      `CREATE TABLE trend_hours (
+        bucket TEXT NOT NULL, device_id TEXT NOT NULL, last_at TEXT NOT NULL, last_id TEXT NOT NULL, compliant INTEGER NOT NULL,
+        PRIMARY KEY (bucket, device_id)
+      ) WITHOUT ROWID`,
+      `CREATE TABLE trend_days (
+        bucket TEXT NOT NULL, device_id TEXT NOT NULL, last_at TEXT NOT NULL, last_id TEXT NOT NULL, compliant INTEGER NOT NULL,
+        PRIMARY KEY (bucket, device_id)
+      ) WITHOUT ROWID`,
     ],
     postgres: [
       `CREATE TABLE devices (
@@ -139,6 +152,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX events_at ON events (at)`,
       `CREATE INDEX events_device ON events (device_id, at)`,
       `CREATE INDEX events_kind ON events (kind, at)`,
+      `CREATE TABLE report_counts (shard INTEGER PRIMARY KEY, n BIGINT NOT NULL)`,
+      `CREATE TABLE trend_hours (
+        bucket TEXT COLLATE "C" NOT NULL, device_id TEXT COLLATE "C" NOT NULL, last_at TEXT COLLATE "C" NOT NULL,
+        last_id TEXT COLLATE "C" NOT NULL, compliant BOOLEAN NOT NULL,
+        PRIMARY KEY (bucket, device_id)
+      )`,
+      `CREATE TABLE trend_days (
+        bucket TEXT COLLATE "C" NOT NULL, device_id TEXT COLLATE "C" NOT NULL, last_at TEXT COLLATE "C" NOT NULL,
+        last_id TEXT COLLATE "C" NOT NULL, compliant BOOLEAN NOT NULL,
+        PRIMARY KEY (bucket, device_id)
+      )`,
     ],
   },
 ];

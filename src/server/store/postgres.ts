@@ -9,7 +9,7 @@
  */
 import { Pool, type PoolClient } from 'pg';
 import { CcfleetError, isCcfleetError } from '../../core/errors.js';
-import { canonicalTime, deriveReport } from './derive.js';
+import { canonicalTime, deriveReport, pruneCutoffs } from './derive.js';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
 import { storeOptions } from './options.js';
 import { readDevice, readDevices, readEvents, readSummary, readTrend, type ReadContext, type SqlRow, type SqlValue } from './reads.js';
@@ -19,7 +19,14 @@ import type { DeviceQuery, Store, StoreOptions } from './types.js';
 type AddResult = 'stored' | 'duplicate';
 
 const PRUNE_CHUNK = 2000;
+/** report_counts rows written by concurrent reports (each picks one at random). */
+const COUNT_SHARDS = 16;
 
+/** Each device's last report in each hour and day (the trend): this report when it is the newest there. */
+const trendUpsert = (table: string, chars: number): string => `
+    INSERT INTO ${table} (bucket, device_id, last_at, last_id, compliant) SELECT substr($3, 1, ${chars}), $2, $3, $1, $5 FROM ins
+    ON CONFLICT (bucket, device_id) DO UPDATE SET last_at = excluded.last_at, last_id = excluded.last_id, compliant = excluded.compliant
+    WHERE excluded.last_at > ${table}.last_at OR (excluded.last_at = ${table}.last_at AND excluded.last_id > ${table}.last_id)`;
 /**
  * One statement, so one round trip and its own transaction: inserts the report (once) and its events,
  * and makes it the latest when newer. `users_changed`: the device's users rows are not this report's.
@@ -40,6 +47,11 @@ const ADD_REPORT = `WITH ins AS (
     WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
       AND (last_report_at IS NULL OR last_report_at < $3 OR (last_report_at = $3 AND last_report_id < $1))
     RETURNING users_key IS DISTINCT FROM $19 AS users_changed
+  ), cnt AS (
+    INSERT INTO report_counts (shard, n) SELECT $20, 1 FROM ins
+    ON CONFLICT (shard) DO UPDATE SET n = report_counts.n + 1
+  ), th AS (${trendUpsert('trend_hours', 13)}
+  ), td AS (${trendUpsert('trend_days', 10)}
   )
   SELECT (SELECT COUNT(*) FROM ins) AS stored, (SELECT COUNT(*) FROM upd) AS newest,
     COALESCE((SELECT users_changed FROM upd), FALSE) AS users_changed`;
@@ -60,7 +72,7 @@ const REPLACE_USERS = `WITH k AS (
   FROM jsonb_to_recordset($2::jsonb) AS u (name text, compliant boolean, selected text, used text)`;
 const ENROLL = `INSERT INTO devices (id, hostname, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)
   ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, hostname = excluded.hostname`;
-/** Old history, in chunks: reports (counted) and events, never those of a device's latest report. */
+/** Old history, in chunks: reports (counted) and events, never those of a device's latest report; trend rows. */
 const PRUNE = `WITH doomed AS (
     SELECT r.id FROM reports r
     WHERE r.created_at < $1 AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.last_report_id = r.id)
@@ -73,8 +85,15 @@ const PRUNE = `WITH doomed AS (
     LIMIT $2
   ), ev AS (
     DELETE FROM events WHERE id IN (SELECT id FROM old_events) RETURNING id
+  ), cnt AS (
+    INSERT INTO report_counts (shard, n) SELECT 0, -COUNT(*) FROM gone
+    ON CONFLICT (shard) DO UPDATE SET n = report_counts.n + excluded.n
+  ), th AS (
+    DELETE FROM trend_hours WHERE (bucket, device_id) IN (SELECT bucket, device_id FROM trend_hours WHERE bucket < $3 LIMIT $2) RETURNING 1
+  ), td AS (
+    DELETE FROM trend_days WHERE (bucket, device_id) IN (SELECT bucket, device_id FROM trend_days WHERE bucket < $4 LIMIT $2) RETURNING 1
   )
-  SELECT (SELECT COUNT(*) FROM gone) AS reports, (SELECT COUNT(*) FROM ev) AS events`;
+  SELECT (SELECT COUNT(*) FROM gone) AS reports, GREATEST((SELECT COUNT(*) FROM ev), (SELECT COUNT(*) FROM th), (SELECT COUNT(*) FROM td)) AS other`;
 
 /** Errors that mean "the database is not there right now", not "this request is wrong". */
 const UNAVAILABLE_CODES = new Set([
@@ -250,7 +269,7 @@ class PostgresStore implements Store {
     try {
       [row] = (await this.query(
         { name: 'ccfleet_add_report', text: ADD_REPORT },
-        [d.id, d.deviceId, d.createdAt, d.receivedAt, d.compliant, d.users, d.nonCompliantUsers, d.repaired, d.events, d.body, events, l.hostname, l.policyId, l.policyVersion, l.agentVersion, l.platform, l.models, l.usedModels, d.usersKey],
+        [d.id, d.deviceId, d.createdAt, d.receivedAt, d.compliant, d.users, d.nonCompliantUsers, d.repaired, d.events, d.body, events, l.hostname, l.policyId, l.policyVersion, l.agentVersion, l.platform, l.models, l.usedModels, d.usersKey, Math.floor(Math.random() * COUNT_SHARDS)],
       )) as Array<typeof row>;
     } catch (e) {
       if (codeOf(e) === '23503') throw new CcfleetError('DEVICE_UNKNOWN', `device ${d.deviceId} is not enrolled`, { cause: e });
@@ -288,17 +307,16 @@ class PostgresStore implements Store {
 
   async prune(historyDays: number): Promise<number> {
     this.open();
-    if (!Number.isFinite(historyDays) || historyDays < 0) throw new CcfleetError('INVALID_QUERY', 'historyDays must be a number ≥ 0');
-    const cutoff = new Date(this.now().getTime() - historyDays * 86_400_000).toISOString();
+    const c = pruneCutoffs(historyDays, this.now());
     let deleted = 0;
     for (;;) {
       // Replicas pruning on the same timer take turns rather than deadlock over the same rows.
-      const n = await this.transaction(async (c) => {
-        await c.query("SELECT pg_advisory_xact_lock(hashtext('ccfleet.prune:' || current_schema()))");
-        return (await c.query<{ reports: string; events: string }>(PRUNE, [cutoff, PRUNE_CHUNK])).rows[0];
+      const n = await this.transaction(async (client) => {
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('ccfleet.prune:' || current_schema()))");
+        return (await client.query<{ reports: string; other: string }>(PRUNE, [c.history, PRUNE_CHUNK, c.hourBucket, c.dayBucket])).rows[0];
       });
       deleted += Number(n?.reports ?? 0);
-      if (Number(n?.reports ?? 0) < PRUNE_CHUNK && Number(n?.events ?? 0) < PRUNE_CHUNK) return deleted;
+      if (Number(n?.reports ?? 0) < PRUNE_CHUNK && Number(n?.other ?? 0) < PRUNE_CHUNK) return deleted;
     }
   }
 

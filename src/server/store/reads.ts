@@ -153,7 +153,7 @@ export async function readSummary(ctx: ReadContext): Promise<FleetSummary> {
   const selected = await ctx.all('SELECT selected_model AS model, COUNT(*) AS n FROM device_users WHERE selected_model IS NOT NULL GROUP BY selected_model');
   const used = await ctx.all('SELECT used_model AS model, COUNT(*) AS n FROM device_users WHERE used_model IS NOT NULL GROUP BY used_model');
   const [repairs] = await ctx.all("SELECT COUNT(*) AS n FROM events WHERE kind = 'drift-repaired' AND at >= ?", [dayAgo]);
-  const [reports] = await ctx.all('SELECT COUNT(*) AS n FROM reports');
+  const [reports] = await ctx.all('SELECT SUM(n) AS n FROM report_counts');
   const devices = num(totals?.devices);
   const stale = num(totals?.stale);
   const compliant = num(totals?.compliant);
@@ -199,9 +199,12 @@ export async function readDevice(ctx: ReadContext, id: string, historyLimit: num
   return { device: deviceRow(row, staleCutoff(ctx)), latest, history };
 }
 
-const BUCKET = { hour: { chars: 13, ms: 3_600_000 }, day: { chars: 10, ms: 86_400_000 } } as const;
+const BUCKET = { hour: { chars: 13, ms: 3_600_000, table: 'trend_hours' }, day: { chars: 10, ms: 86_400_000, table: 'trend_days' } } as const;
 
-/** Per bucket, each device's last report in it: compliant devices / devices. Empty buckets are null. */
+/**
+ * Per UTC bucket, each device counted once by its last report in it: compliant devices / devices. Empty
+ * buckets are null. Read from the trend tables the writers keep (hourly ones for TREND_HOURS_KEPT_DAYS).
+ */
 export async function readTrend(ctx: ReadContext, q: { since: string; bucket: 'hour' | 'day' }): Promise<TrendPoint[]> {
   const b = BUCKET[q.bucket];
   if (b === undefined) throw new CcfleetError('INVALID_QUERY', 'bucket must be "hour" or "day"');
@@ -209,12 +212,8 @@ export async function readTrend(ctx: ReadContext, q: { since: string; bucket: 'h
   let start = Math.floor(Date.parse(canonicalTime(q.since, 'since')) / b.ms) * b.ms;
   start = Math.max(start, Math.floor(nowMs / b.ms) * b.ms - (MAX_TREND_POINTS - 1) * b.ms);
   const rows = await ctx.all(
-    `SELECT t.bucket AS bucket, COUNT(*) AS devices, SUM(CASE WHEN t.compliant THEN 1 ELSE 0 END) AS compliant FROM (
-       SELECT substr(created_at, 1, ${b.chars}) AS bucket, compliant,
-              ROW_NUMBER() OVER (PARTITION BY device_id, substr(created_at, 1, ${b.chars}) ORDER BY created_at DESC, id DESC) AS rn
-       FROM reports WHERE created_at >= ?
-     ) t WHERE t.rn = 1 GROUP BY t.bucket ORDER BY t.bucket`,
-    [new Date(start).toISOString()],
+    `SELECT bucket, COUNT(*) AS devices, SUM(CASE WHEN compliant THEN 1 ELSE 0 END) AS compliant FROM ${b.table} WHERE bucket >= ? GROUP BY bucket ORDER BY bucket`,
+    [new Date(start).toISOString().slice(0, b.chars)],
   );
   const byBucket = new Map(rows.map((r) => [str(r.bucket), { devices: num(r.devices), compliant: num(r.compliant) }]));
   const lastData = rows.length > 0 ? Date.parse(`${str(rows[rows.length - 1]!.bucket)}${q.bucket === 'hour' ? ':00:00Z' : 'T00:00:00Z'}`) : Number.NaN;

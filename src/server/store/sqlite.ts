@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { CcfleetError, isCcfleetError } from '../../core/errors.js';
 import { BatchQueue, type Outcome } from './batch-queue.js';
-import { canonicalTime, deriveReport, type DerivedReport } from './derive.js';
+import { canonicalTime, deriveReport, pruneCutoffs, type DerivedReport } from './derive.js';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations.js';
 import { Checkpointer } from './sqlite-checkpointer.js';
 import { readDevice, readDevices, readEvents, readSummary, readTrend, type ReadContext, type SqlRow, type SqlValue } from './reads.js';
@@ -36,15 +36,22 @@ const UPDATE_LATEST = `UPDATE devices SET hostname = ?, last_report_id = ?, last
   policy_id = ?, policy_version = ?, agent_version = ?, platform = ?, users = ?, non_compliant_users = ?, models = ?, used_models = ?,
   users_key = ?
   WHERE id = ? AND (last_report_at IS NULL OR last_report_at < ? OR (last_report_at = ? AND last_report_id < ?))`;
+const COUNT_REPORTS = 'UPDATE report_counts SET n = n + ? WHERE shard = 0';
 const USERS_KEY = 'SELECT users_key FROM devices WHERE id = ?';
 const DELETE_USERS = 'DELETE FROM device_users WHERE device_id = ?';
 const INSERT_USER = 'INSERT INTO device_users (device_id, user_name, compliant, selected_model, used_model) VALUES (?, ?, ?, ?, ?)';
-/** Old history: reports (counted) and events, never those of a device's latest report. */
+/** Old history, a chunk per statement: reports (counted) and events, never a device's latest's; trend rows. */
 const NOT_LATEST = '(SELECT last_report_id FROM devices WHERE last_report_id IS NOT NULL)';
-const PRUNE_STEPS: ReadonlyArray<readonly [string, string, boolean]> = [
-  [`SELECT id FROM reports WHERE created_at < ? AND id NOT IN ${NOT_LATEST} LIMIT ?`, 'DELETE FROM reports WHERE id = ?', true],
-  [`SELECT id FROM events WHERE at < ? AND report_id NOT IN ${NOT_LATEST} LIMIT ?`, 'DELETE FROM events WHERE id = ?', false],
-];
+const PRUNE_REPORTS = `DELETE FROM reports WHERE id IN (SELECT id FROM reports WHERE created_at < ? AND id NOT IN ${NOT_LATEST} LIMIT ?)`;
+const PRUNE_EVENTS = `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ? AND report_id NOT IN ${NOT_LATEST} LIMIT ?)`;
+const PRUNE_TREND_HOURS = 'DELETE FROM trend_hours WHERE (bucket, device_id) IN (SELECT bucket, device_id FROM trend_hours WHERE bucket < ? LIMIT ?)';
+const PRUNE_TREND_DAYS = 'DELETE FROM trend_days WHERE (bucket, device_id) IN (SELECT bucket, device_id FROM trend_days WHERE bucket < ? LIMIT ?)';
+/** Each device's last report in each hour and day (the trend). */
+const trendUpsert = (table: string): string => `INSERT INTO ${table} (bucket, device_id, last_at, last_id, compliant) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (bucket, device_id) DO UPDATE SET last_at = excluded.last_at, last_id = excluded.last_id, compliant = excluded.compliant
+  WHERE excluded.last_at > ${table}.last_at OR (excluded.last_at = ${table}.last_at AND excluded.last_id > ${table}.last_id)`;
+const TREND_HOUR = trendUpsert('trend_hours');
+const TREND_DAY = trendUpsert('trend_days');
 const ENROLL = `INSERT INTO devices (id, hostname, token_hash, enrolled_at) VALUES (?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, hostname = excluded.hostname`;
 
@@ -186,12 +193,12 @@ class SqliteStore implements Store {
    */
   private writeBatch(items: DerivedReport[]): Array<Outcome<AddResult>> {
     try {
-      return this.transaction(() => items.map((d) => ({ ok: true, value: this.applyReport(d) })));
+      return this.transaction(() => this.counted(items.map((d) => ({ ok: true, value: this.applyReport(d) }))));
     } catch (first) {
       if (isCcfleetError(first)) throw first;
       try {
         return this.transaction(() =>
-          items.map((d): Outcome<AddResult> => {
+          this.counted(items.map((d): Outcome<AddResult> => {
             this.db.exec('SAVEPOINT report');
             try {
               const value = this.applyReport(d);
@@ -202,12 +209,19 @@ class SqliteStore implements Store {
               this.db.exec('RELEASE report');
               return { ok: false, error: errcode(e) === SQLITE_CONSTRAINT_FOREIGNKEY ? new CcfleetError('DEVICE_UNKNOWN', `device ${d.deviceId} is not enrolled`) : e };
             }
-          }),
+          })),
         );
       } catch (e) {
         throw isCcfleetError(e) ? e : new CcfleetError('STORE_UNAVAILABLE', `the SQLite store could not commit ${items.length} report(s): ${message(e)}`, { retryable: true, cause: e });
       }
     }
+  }
+
+  /** Adds the batch's stored reports to report_counts (inside its transaction). */
+  private counted(out: Array<Outcome<AddResult>>): Array<Outcome<AddResult>> {
+    const stored = out.filter((o) => o.ok && o.value === 'stored').length;
+    if (stored > 0) this.run(COUNT_REPORTS, stored);
+    return out;
   }
 
   /** BEGIN IMMEDIATE … COMMIT around `work`; rolled back if anything throws (COMMIT included). */
@@ -227,6 +241,8 @@ class SqliteStore implements Store {
     const inserted = this.run(INSERT_REPORT, d.id, d.deviceId, d.createdAt, d.receivedAt, d.compliant, d.users, d.nonCompliantUsers, d.repaired, d.events, d.body);
     if (inserted === 0) return 'duplicate';
     for (const e of d.eventRows) this.run(INSERT_EVENT, d.id, d.deviceId, e.at, e.kind, e.user, e.path, e.codes, e.message);
+    this.run(TREND_HOUR, d.hourBucket, d.deviceId, d.createdAt, d.id, d.compliant);
+    this.run(TREND_DAY, d.dayBucket, d.deviceId, d.createdAt, d.id, d.compliant);
     const l = d.latest;
     const usersKey = this.stmt(USERS_KEY).get(d.deviceId)?.users_key ?? null;
     const newest = this.run(
@@ -264,22 +280,24 @@ class SqliteStore implements Store {
 
   async prune(historyDays: number): Promise<number> {
     this.open();
-    if (!Number.isFinite(historyDays) || historyDays < 0) throw new CcfleetError('INVALID_QUERY', 'historyDays must be a number ≥ 0');
-    const cutoff = new Date(this.now().getTime() - historyDays * 86_400_000).toISOString();
+    const c = pruneCutoffs(historyDays, this.now());
+    const steps: Array<[string, string, boolean]> = [
+      [PRUNE_REPORTS, c.history, true],
+      [PRUNE_EVENTS, c.history, false],
+      [PRUNE_TREND_HOURS, c.hourBucket, false],
+      [PRUNE_TREND_DAYS, c.dayBucket, false],
+    ];
     let deleted = 0;
-    for (const [select, remove, counted] of PRUNE_STEPS) {
+    for (const [sql, cutoff, counted] of steps) {
       for (;;) {
         this.open();
-        const ids = this.all(select, [cutoff, PRUNE_CHUNK]).map((r) => r.id as string | number);
-        if (ids.length > 0) {
-          this.transaction(() => {
-            for (const id of ids) {
-              const n = this.run(remove, id);
-              if (counted) deleted += n;
-            }
-          });
-        }
-        if (ids.length < PRUNE_CHUNK) break;
+        const n = this.transaction(() => {
+          const removed = this.run(sql, cutoff, PRUNE_CHUNK);
+          if (counted && removed > 0) this.run(COUNT_REPORTS, -removed);
+          return removed;
+        });
+        if (counted) deleted += n;
+        if (n < PRUNE_CHUNK) break;
         // Let requests in between chunks: a large first prune must not stall ingestion.
         await new Promise((resolve) => setImmediate(resolve));
       }

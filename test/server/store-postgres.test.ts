@@ -87,6 +87,26 @@ if (PG_URL === '') {
       expect(users.devices).toEqual([]);
     });
 
+    test('both replicas pruning while reports arrive through both: the count of reports held stays exact, latest reports stay', async () => {
+      const { stores, schema } = await replicas(2);
+      const [a, b] = stores as [Store, Store];
+      const day = 86_400_000;
+      for (let i = 0; i < 5; i++) await a.enroll({ id: `dev-${i}`, tokenHash: `h-${i}`, hostname: `host-${i}`, at: iso(T0 - 60 * day) });
+      const old = Array.from({ length: 5 }, (_, dev) => Array.from({ length: 40 }, (_, k) => makeReport({ id: `old-${dev}-${k}`, deviceId: `dev-${dev}`, createdAt: iso(T0 - 50 * day + k * 3_600_000) }))).flat();
+      for (const report of old) await a.addReport({ report, receivedAt: iso(T0) });
+      const fresh = Array.from({ length: 5 }, (_, dev) => Array.from({ length: 20 }, (_, k) => makeReport({ id: `new-${dev}-${k}`, deviceId: `dev-${dev}`, createdAt: iso(T0 - k * 60_000) }))).flat();
+      const [pa, pb] = await Promise.all([a.prune(7), b.prune(7), ...fresh.map((report, i) => (i % 2 === 0 ? a : b).addReport({ report, receivedAt: iso(T0) }))]);
+      // Old reports go, except one still a device's latest when its chunk was pruned (the next prune takes it).
+      const [row] = await adminQuery<{ n: string }>(`SELECT COUNT(*) AS n FROM ${schema}.reports`);
+      const n = Number(row?.n);
+      expect((await a.summary()).reportsTotal).toBe(n);
+      expect((await b.summary()).reportsTotal).toBe(n);
+      expect(Number(pa) + Number(pb)).toBe(200 + 100 - n);
+      for (let dev = 0; dev < 5; dev++) expect((await b.device(`dev-${dev}`, 0))?.latest?.id).toBe(`new-${dev}-0`);
+      await a.prune(7);
+      expect((await a.summary()).reportsTotal).toBe(100);
+    });
+
     test('a search_path naming no schema, and a database that does not exist: STORE_UNAVAILABLE', async () => {
       await expectCode(openStore(withSearchPath(PG_URL, 'ccfleet_no_such_schema_x')), 'STORE_UNAVAILABLE');
       const u = new URL(PG_URL);

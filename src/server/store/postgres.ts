@@ -19,7 +19,11 @@ import type { DeviceQuery, Store, StoreOptions } from './types.js';
 type AddResult = 'stored' | 'duplicate';
 
 const PRUNE_CHUNK = 2000;
-/** report_counts rows written by concurrent reports (each picks one at random). */
+/**
+ * report_counts rows written by concurrent reports (each picks one of 0…15 at random); prune, one at a
+ * time under its advisory lock, writes -1. Rows are locked last in every statement (after devices and
+ * trend rows), so writers never wait on each other in a cycle.
+ */
 const COUNT_SHARDS = 16;
 
 /** Each device's last report in each hour and day (the trend): this report when it is the newest there. */
@@ -47,11 +51,11 @@ const ADD_REPORT = `WITH ins AS (
     WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)
       AND (last_report_at IS NULL OR last_report_at < $3 OR (last_report_at = $3 AND last_report_id < $1))
     RETURNING users_key IS DISTINCT FROM $19 AS users_changed
+  ), th AS (${trendUpsert('trend_hours', 13)}
+  ), td AS (${trendUpsert('trend_days', 10)}
   ), cnt AS (
     INSERT INTO report_counts (shard, n) SELECT $20, 1 FROM ins
     ON CONFLICT (shard) DO UPDATE SET n = report_counts.n + 1
-  ), th AS (${trendUpsert('trend_hours', 13)}
-  ), td AS (${trendUpsert('trend_days', 10)}
   )
   SELECT (SELECT COUNT(*) FROM ins) AS stored, (SELECT COUNT(*) FROM upd) AS newest,
     COALESCE((SELECT users_changed FROM upd), FALSE) AS users_changed`;
@@ -86,7 +90,7 @@ const PRUNE = `WITH doomed AS (
   ), ev AS (
     DELETE FROM events WHERE id IN (SELECT id FROM old_events) RETURNING id
   ), cnt AS (
-    INSERT INTO report_counts (shard, n) SELECT 0, -COUNT(*) FROM gone
+    INSERT INTO report_counts (shard, n) SELECT -1, -COUNT(*) FROM gone
     ON CONFLICT (shard) DO UPDATE SET n = report_counts.n + excluded.n
   ), th AS (
     DELETE FROM trend_hours WHERE (bucket, device_id) IN (SELECT bucket, device_id FROM trend_hours WHERE bucket < $3 LIMIT $2) RETURNING 1

@@ -116,4 +116,5 @@ export type WireReport = z.output<typeof reportSchema>;
 export type WireReportInput = z.input<typeof reportSchema>;
 
 /** A raw gateway key in a report is a bug on the sending side: refused rather than stored. */
-export const RAW_SECRET = /(sk-[A-Za-z0-9_-]{16,}|Bearer\s+[A-Za-z0-9._~+/-]{16,})/;
+// `sk-` only where a key can start: not inside a word ("desk-organizer-project" is a folder, not a key).
+export const RAW_SECRET = /((?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}|Bearer\s+[A-Za-z0-9._~+/-]{16,})/;

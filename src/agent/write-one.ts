@@ -126,7 +126,11 @@ function prepare(req: WriteRequest, syncs: FolderSyncs, index: number, at: At): 
     return done(unsafe([{ code: 'foreign-owner', message: `cannot write a file for uid ${owner.uid} while running as uid ${myUid}`, blocking: true }]));
   }
   at('stat trusted folder');
-  if (!fs.statSync(req.trustedAncestor).isDirectory()) return done(ioResult(`${req.trustedAncestor} is not a folder`));
+  const anchor = fs.statSync(req.trustedAncestor, { throwIfNoEntry: false });
+  // The folder went away since the file was planned (a project deleted while a daemon pass ran): the plan is
+  // stale, like a file changed under us — re-inspected and re-planned by the caller, never an error.
+  if (!anchor) return done(req.text === null && req.expected === null ? OK : changed(`${req.trustedAncestor} is gone`));
+  if (!anchor.isDirectory()) return done(ioResult(`${req.trustedAncestor} is not a folder`));
 
   for (const dir of folders) {
     at(`lstat ${dir}`);

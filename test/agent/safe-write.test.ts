@@ -42,6 +42,19 @@ describe('writeFileSafely (in-process)', () => {
     ...over,
   });
 
+  it('a trusted folder gone since the plan (a project deleted mid-pass) is `changed`, not an error, and nothing is created', async () => {
+    const project = path.join(base, 'proj');
+    fs.mkdirSync(path.join(project, '.claude'), { recursive: true });
+    const target = path.join(project, '.claude', 'settings.json');
+    fs.writeFileSync(target, '{"model":"opus"}\n');
+    const expected = statOf(target);
+    fs.rmSync(project, { recursive: true });
+    const r = await writeFileSafely(req({ hostPath: target, trustedAncestor: project, expected }), NO_HELPER);
+    expect(r).toMatchObject({ ok: false, code: 'changed' });
+    expect(fs.existsSync(project)).toBe(false);
+    expect(await writeFileSafely(req({ hostPath: target, trustedAncestor: project, text: null }), NO_HELPER)).toEqual({ ok: true });
+  });
+
   it('creates the file with createMode and the missing folders with mode 0755, whatever the umask', async () => {
     const old = process.umask(0o077);
     try {

@@ -33,7 +33,8 @@ const MIN_SECRET = 4;
  * Meta keys that match isSecretKey but hold names, not values: `keys` (which setting keys a finding is
  * about — the evidence of a contested file). Their strings still go through the text rules.
  */
-const NOT_SECRET_KEYS = new Set(['keys']);
+// `keyId` names a public signing key (ccfleet policy keygen prints it): shown as is, never a secret.
+const NOT_SECRET_KEYS = new Set(['keys', 'keyId']);
 const secretKey = (k: string): boolean => isSecretKey(k) && !NOT_SECRET_KEYS.has(k);
 const MAX_DEPTH = 12;
 

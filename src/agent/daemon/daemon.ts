@@ -89,6 +89,7 @@ export class Daemon {
   private readonly startedAt = new Date().toISOString();
   private passes = 0;
   private started = false;
+  private lock: Promise<void> = Promise.resolve();
   private device: string | null = null;
   private cadence = '';
   private statusAt = 0;
@@ -99,7 +100,7 @@ export class Daemon {
     this.client = new PolicyClient(o.policy);
     this.scheduler = new Scheduler({ ...(o.clock ? { clock: o.clock } : {}), onError: (err, source) => this.log.error(`scheduled job ${source} failed`, { error: String(err) }) });
     this.queue = new DirtyQueue<Key>({
-      run: (keys) => this.run(keys),
+      run: (keys) => this.exclusive(() => this.run(keys)),
       // Short: Claude Code's temp-file + rename land within a millisecond; every ms here is drift latency.
       debounceMs: o.debounceMs ?? 2,
       maxWaitMs: o.maxWaitMs ?? 250,
@@ -122,16 +123,29 @@ export class Daemon {
     this.device = deviceId(this.o.stateDir);
     const cached = this.client.loadLastKnownGood();
     if (this.client.lastCacheProblem) this.log.warn(this.client.lastCacheProblem);
-    if (cached) {
-      this.adopt(cached);
-      this.log.info('enforcing the last-known-good policy', { id: cached.policy.id, version: cached.policy.version, digest: cached.digest.slice(0, 12) });
-      await this.rewatch(); // arm before reading: nothing changed in between is missed
-      await this.pass('all');
-    }
-    await this.refreshPolicy();
+    // One pass at a time, start-up included: events of the watchers armed here queue behind these passes.
+    await this.exclusive(async () => {
+      if (cached) {
+        this.adopt(cached);
+        this.log.info('enforcing the last-known-good policy', { id: cached.policy.id, version: cached.policy.version, digest: cached.digest.slice(0, 12) });
+        await this.rewatch(); // arm before reading: nothing changed in between is missed
+        await this.pass('all');
+      }
+      await this.refreshPolicy();
+    });
     this.started = true;
     this.schedule();
     this.log.info('daemon started', { watching: this.watchSet.folders.size, policy: this.applied ? `${this.applied.policy.id} v${this.applied.policy.version}` : null });
+  }
+
+  /** Runs `fn` after every earlier exclusive section has settled (the queue's runs and start-up share it). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
   }
 
   /** SIGHUP: fetch the policy now and resync everything. */

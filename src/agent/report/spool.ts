@@ -11,7 +11,7 @@
  *
  * Names: `<ms, 13 digits>-<seq, 6 digits>-<report id>.json`, so the names sort by time (ms never goes back
  * within the spool: a clock set back continues from the newest name). Bounds: `maxCount` reports (default
- * 1,000) and `maxBytes` (default 50 MiB); past either the OLDEST go first — never the report just put.
+ * 5,000) and `maxBytes` (default 50 MiB); past either the OLDEST go first — never the report just put.
  *
  * Dropped reports are counted in `state.json` (a small private file beside them). The count travels in
  * the next report built (`spoolDropped`): put() claims it (subtracts what the report carries), and gives
@@ -30,7 +30,7 @@ import { O_NOFOLLOW } from '../fs-safety.js';
 import { createPrivateFileAtomic, ensurePrivateDir, removeStaleTemps, writePrivateFileAtomic } from '../private-file.js';
 
 export interface SpoolOptions {
-  /** Default 1,000 reports. */
+  /** Default 5,000 reports. */
   maxCount?: number;
   /** Default 50 MiB. */
   maxBytes?: number;
@@ -65,7 +65,8 @@ export interface SpoolStats {
   dropped: number;
 }
 
-export const SPOOL_DEFAULTS = { maxCount: 1000, maxBytes: 50 * 1024 * 1024 } as const;
+// 5,000 reports: more than three days offline at one report a minute (a day is 1,440; ~3.3 KB each, well under the byte cap).
+export const SPOOL_DEFAULTS = { maxCount: 5000, maxBytes: 50 * 1024 * 1024 } as const;
 
 const NAME = /^(\d{13})-(\d{6})-([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.json$/;
 const STATE = 'state.json';

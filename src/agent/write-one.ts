@@ -137,6 +137,9 @@ function prepare(req: WriteRequest, syncs: FolderSyncs, index: number, at: At): 
     let st = lstatOrNull(dir);
     if (st === null) {
       if (req.text === null) return done(req.expected === null ? OK : changed(`${req.hostPath} is gone`));
+      // A rewrite of a file that existed when planned: its folder was deleted since (a user's `rm -rf`). Never
+      // re-create it — the plan is stale (re-inspected and re-planned by the caller).
+      if (req.expected !== null) return done(changed(`${dir} is gone`));
       at(`mkdir ${dir}`);
       createFolder(dir, asRoot ? owner : null, req.dirMode ?? DEFAULT_DIR_MODE, syncs, index);
       st = fs.lstatSync(dir);

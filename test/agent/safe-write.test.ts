@@ -55,6 +55,17 @@ describe('writeFileSafely (in-process)', () => {
     expect(await writeFileSafely(req({ hostPath: target, trustedAncestor: project, text: null }), NO_HELPER)).toEqual({ ok: true });
   });
 
+  it('a folder deleted since the plan is never re-created for a rewrite (a user\'s rm -rf must win)', async () => {
+    fs.mkdirSync(path.join(home, 'proj', '.claude'), { recursive: true });
+    const target = path.join(home, 'proj', '.claude', 'settings.json');
+    fs.writeFileSync(target, '{"model":"opus"}\n');
+    const expected = statOf(target);
+    fs.rmSync(path.join(home, 'proj', '.claude'), { recursive: true });
+    const r = await writeFileSafely(req({ hostPath: target, expected }), NO_HELPER);
+    expect(r).toMatchObject({ ok: false, code: 'changed' });
+    expect(fs.existsSync(path.join(home, 'proj', '.claude'))).toBe(false);
+  });
+
   it('creates the file with createMode and the missing folders with mode 0755, whatever the umask', async () => {
     const old = process.umask(0o077);
     try {

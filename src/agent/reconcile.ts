@@ -24,6 +24,7 @@ import type { InspectCache } from './inspect-cache.js';
 import type { FileReport, MachineReport, ProjectReport, UserReport } from './report-types.js';
 import type { WriteDeps } from './safe-write.js';
 import { displayEnv, redactEdits } from './display.js';
+import { summarize } from './report-summary.js';
 import { authFacts } from '../core/facts-auth.js';
 import { findSystemInstalls } from './facts/claude-installs.js';
 import { gatherUserFacts, type FactsDeps, type UserFacts } from './user-facts.js';
@@ -146,15 +147,7 @@ export async function reconcile(req: ReconcileRequest, deps: ReconcileDeps): Pro
     managed: { compliant: managedCompliant, dir: d.managed.dir, findings: managedFindings },
     users,
     files,
-    summary: {
-      users: users.length,
-      files: files.length,
-      nonCompliantUsers: users.filter((u) => !u.compliant).length,
-      repaired: files.filter((f) => f.state === 'repaired').length,
-      unsafe: files.filter((f) => f.state === 'unsafe').length,
-      unparseable: files.filter((f) => f.state === 'unparseable').length,
-      errors: files.filter((f) => f.state === 'error').length,
-    },
+    summary: summarize(users, files),
   };
 }
 

@@ -4,6 +4,7 @@
  * stay as the last pass saw them. Pure.
  */
 import type { MachineReport } from '../report-types.js';
+import { summarize } from '../report-summary.js';
 
 export function mergeReport(prev: MachineReport | null, pass: MachineReport, passUsers: readonly string[] | 'all'): MachineReport {
   if (prev === null || passUsers === 'all') return pass;
@@ -20,14 +21,7 @@ export function mergeReport(prev: MachineReport | null, pass: MachineReport, pas
     compliant,
     users,
     files,
-    summary: {
-      users: users.length,
-      files: files.length,
-      nonCompliantUsers: users.filter((u) => !u.compliant).length,
-      repaired: pass.summary.repaired,
-      unsafe: files.filter((f) => f.state === 'unsafe').length,
-      unparseable: files.filter((f) => f.state === 'unparseable').length,
-      errors: files.filter((f) => f.state === 'error').length,
-    },
+    // `repaired` counts this pass's repairs; everything else the merged picture.
+    summary: summarize(users, files, pass.summary.repaired),
   };
 }

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { driftTargets, Observer, runContestWriter, runDrifts } from './daemon-drift.mjs';
 import { startPolicyServer, selfSignedCert } from './daemon-policy.mjs';
-import { asciiBundle, bundle, machineBusy, machineSnapshot, memoryOf, mib, NODE, procDelta, procSnapshot, repo, round, round2, rssBreakdown, sleep, startChild, startDaemon } from './daemon-proc.mjs';
+import { bundle, machineBusy, machineSnapshot, memoryOf, mib, NODE, procDelta, procSnapshot, repo, round, round2, rssBreakdown, sleep, startChild, startDaemon } from './daemon-proc.mjs';
 import { buildMachine } from './synthetic-machine.mjs';
 
 const { values: a } = parseArgs({
@@ -256,18 +256,14 @@ async function contestRun(label, asUser) {
 async function idlePart() {
   const { users, projects } = cfg.idle;
   const m = machine('idle', { users, projects });
-  const ascii = asciiBundle(path.join(work, 'ccfleet-ascii.cjs'));
   const small = ['--max-semi-space-size=1', '--optimize-for-size'];
   const variants = [
     { name: 'default', flags: [] },
     { name: '--max-semi-space-size=1', flags: ['--max-semi-space-size=1'] },
     { name: '--optimize-for-size', flags: ['--optimize-for-size'] },
-    { name: '--max-old-space-size=48', flags: ['--max-old-space-size=48'] },
-    { name: '--max-old-space-size=64', flags: ['--max-old-space-size=64'] },
-    { name: 'ASCII bundle', flags: [], bundle: ascii.file },
-    { name: 'ASCII bundle + --max-semi-space-size=1 --optimize-for-size', flags: small, bundle: ascii.file },
+    { name: '--max-semi-space-size=1 --optimize-for-size', flags: small },
   ];
-  const detailed = new Set(['default', 'ASCII bundle + --max-semi-space-size=1 --optimize-for-size']);
+  const detailed = new Set(['default', '--max-semi-space-size=1 --optimize-for-size']);
   const procs = [];
   const failed = {};
   for (const [i, v] of variants.entries()) {
@@ -277,7 +273,14 @@ async function idlePart() {
     const state = path.join(work, `state-idle-${i}`);
     try {
       const d = await daemon(`idle ${v.name}`, daemonArgs(m.root, state, ['--policy', policyFile, '--config', config]), { nodeFlags: v.flags, memOut, ...(v.bundle ? { bundle: v.bundle } : {}) });
-      procs.push({ v, d, memOut, afterArm: procSnapshot(d.pid), status: () => readStatus(state) });
+      let afterArm = null;
+      try {
+        afterArm = procSnapshot(d.pid);
+      } catch {
+        failed[v.name] = { nodeFlags: v.flags, startFailed: `exited right after arming: ${d.lines.slice(-5).join(' | ')}` };
+        continue;
+      }
+      procs.push({ v, d, memOut, afterArm, status: () => readStatus(state) });
     } catch (e) {
       const msg = String(e.message);
       failed[v.name] = { nodeFlags: v.flags, startFailed: /heap out of memory/.test(msg) ? 'died while arming: JavaScript heap out of memory (the start-up pass needs more old space than this)' : msg.split('\n').slice(0, 3).join(' ') };
@@ -314,7 +317,6 @@ async function idlePart() {
     });
     rows[p.v.name] = {
       nodeFlags: p.v.flags,
-      ...(p.v.bundle ? { bundle: `dist/ccfleet.cjs with its ${ascii.escaped} non-ASCII characters \\u-escaped` } : {}),
       ...(p.bare ? {} : { armMs: p.d.armMs, bootMs: p.d.bootMs, foldersWatched: st?.watch?.folders ?? null, passesDuringWindow: st && p.passes0 !== null ? st.passes - p.passes0 : null }),
       rssMiB: mib(p.s1.rssKiB),
       peakRssMiB: mib(p.s1.hwmKiB),

@@ -31,7 +31,7 @@ export const lintCredentials: LintRule = (policy) => {
         severity: 'error',
         field,
         message: bearer
-          ? `${name} starts with "${value.trim().split(/\s/)[0]!}": Claude Code adds the scheme itself, so the gateway would receive "Bearer Bearer …". Fix: put only the key.`
+          ? `${name} starts with "${value.trim().split(/\s/)[0]!}": Claude Code adds the scheme itself, so the gateway would receive "Bearer Bearer \u2026". Fix: put only the key.`
           : `${name} contains white space (a stray space or line break), which makes the HTTP header invalid. Fix: put only the key.`,
       });
     }
@@ -83,7 +83,7 @@ export const lintCredentials: LintRule = (policy) => {
         code: 'api-key-helper-shadowed',
         severity: 'warning',
         field: 'managedSettings.apiKeyHelper',
-        message: `Claude Code prefers ${shadowing.join(' and ')} over apiKeyHelper, so the helper never runs. Fix: keep one credential source — the helper, or the env variable.`,
+        message: `Claude Code prefers ${shadowing.join(' and ')} over apiKeyHelper, so the helper never runs. Fix: keep one credential source \u2014 the helper, or the env variable.`,
       });
     }
   }
@@ -109,9 +109,9 @@ const PLACEHOLDER_VALUES = new Set(['test', 'key', 'token', 'secret', 'password'
 export function placeholderReason(value: string): string | undefined {
   const v = value.trim();
   if (v === '') return 'is empty';
-  if (/^\$\{?[A-Za-z_]\w*\}?$/.test(v) || /\$\{[A-Za-z_]\w*\}/.test(v)) return `is "${v}" — settings values are not expanded like shell variables`;
+  if (/^\$\{?[A-Za-z_]\w*\}?$/.test(v) || /\$\{[A-Za-z_]\w*\}/.test(v)) return `is "${v}" \u2014 settings values are not expanded like shell variables`;
   if (/<[^<>]*>/.test(v)) return `is "${v}", a <placeholder>`;
-  if (/\.\.\.|…/.test(v)) return `is "${v}", with "..." in it`;
+  if (/\.\.\.|\u2026/.test(v)) return `is "${v}", with "..." in it`;
   if (/change[-_ ]?me/i.test(v)) return `is "${v}"`;
   if (PLACEHOLDER_VALUES.has(v.toLowerCase())) return `is "${v}"`;
   const words = v.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
@@ -129,7 +129,7 @@ export function helperPlaceholderReason(value: string): string | undefined {
   if (v === '') return 'is empty';
   if (/<[^<>]*>/.test(v)) return `is "${v}", with a <placeholder>`;
   if (/\/path\/to\//i.test(v)) return `is "${v}" ("/path/to/")`;
-  if (/\.\.\.|…/.test(v)) return `is "${v}", with "..." in it`;
+  if (/\.\.\.|\u2026/.test(v)) return `is "${v}", with "..." in it`;
   if (/change[-_ ]?me/i.test(v)) return `is "${v}"`;
   const word = v
     .toLowerCase()

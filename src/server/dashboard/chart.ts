@@ -63,7 +63,7 @@ export function trendChart(points: readonly TrendPoint[], bucket: 'hour' | 'day'
 
   const step = n <= 1 ? iw : iw / (n - 1);
   const hits = points.map((p, i) => {
-    const text = `${p.at.slice(0, bucket === 'hour' ? 16 : 10).replace('T', ' ')} UTC — ${p.complianceRatio === null ? 'no reports' : `${percent(p.complianceRatio, 1)} of ${p.devices} device${p.devices === 1 ? '' : 's'}`}`;
+    const text = `${p.at.slice(0, bucket === 'hour' ? 16 : 10).replace('T', ' ')} UTC \u2014 ${p.complianceRatio === null ? 'no reports' : `${percent(p.complianceRatio, 1)} of ${p.devices} device${p.devices === 1 ? '' : 's'}`}`;
     return html`<rect class="hit" x="${fx(Math.max(M.left, x(i) - step / 2))}" y="${M.top}" width="${fx(Math.min(step, iw))}" height="${ih}"><title>${text}</title></rect>`;
   });
   const empty = runs.length === 0 ? html`<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">No reports in this period</text>` : null;

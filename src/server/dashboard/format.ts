@@ -2,7 +2,7 @@
 import { html, type Html } from './html.js';
 
 export function percent(ratio: number | null, digits = 0): string {
-  if (ratio === null || !Number.isFinite(ratio)) return '—';
+  if (ratio === null || !Number.isFinite(ratio)) return '\u2014';
   return `${(ratio * 100).toFixed(digits)}%`;
 }
 
@@ -34,6 +34,6 @@ export function when(iso: string | null, nowMs: number): Html {
 
 /** A <time> element showing the UTC time itself. */
 export function at(iso: string | null): Html {
-  if (iso === null) return html`<span class="faint">—</span>`;
+  if (iso === null) return html`<span class="faint">\u2014</span>`;
   return html`<time datetime="${iso}" class="nowrap">${utc(iso)}</time>`;
 }

@@ -10,7 +10,7 @@ function head(title: string): Html {
   return html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · ccfleet</title>
+<title>${title} \u00b7 ccfleet</title>
 <link rel="icon" href="${ASSETS.icon.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSETS.css.path}">
 <script src="${ASSETS.js.path}" defer></script>
@@ -34,7 +34,7 @@ ${head(o.title)}
 </header>
 <main>
 ${o.body}
-<footer>ccfleet ${VERSION} · rendered ${utc(o.now.toISOString())}</footer>
+<footer>ccfleet ${VERSION} \u00b7 rendered ${utc(o.now.toISOString())}</footer>
 </main>
 </body>
 </html>`;

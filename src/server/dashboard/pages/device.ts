@@ -16,29 +16,29 @@ type Detail = NonNullable<Awaited<ReturnType<Store['device']>>>;
 
 const MAX_FILES = 500;
 const MAX_PROJECTS = 50;
-const dash = html`<span class="faint">—</span>`;
+const dash = html`<span class="faint">\u2014</span>`;
 
 function selected(m: User['selectedModel']): Html {
-  return html`<strong class="mono">${m.resolved ?? 'unknown'}</strong><div class="sub">${m.requested !== null && m.requested !== m.resolved ? html`requested <span class="mono">${m.requested}</span> · ` : null}from <span class="mono">${m.source}</span></div>`;
+  return html`<strong class="mono">${m.resolved ?? 'unknown'}</strong><div class="sub">${m.requested !== null && m.requested !== m.resolved ? html`requested <span class="mono">${m.requested}</span> \u00b7 ` : null}from <span class="mono">${m.source}</span></div>`;
 }
 
 function lastUsed(u: User, nowMs: number): Html {
   const l = u.lastUsedModel;
   if (!l) return dash;
   const t = Date.parse(l.at);
-  return html`<strong class="mono">${l.served}</strong><div class="sub">${l.requested !== null && l.requested !== l.served ? html`asked for <span class="mono">${l.requested}</span> · ` : null}${Number.isFinite(t) ? when(new Date(t).toISOString(), nowMs) : l.at}${l.mapped ? ' · mapped by the gateway' : null}</div>`;
+  return html`<strong class="mono">${l.served}</strong><div class="sub">${l.requested !== null && l.requested !== l.served ? html`asked for <span class="mono">${l.requested}</span> \u00b7 ` : null}${Number.isFinite(t) ? when(new Date(t).toISOString(), nowMs) : l.at}${l.mapped ? ' \u00b7 mapped by the gateway' : null}</div>`;
 }
 
 function claude(u: User): Html {
   const c = u.claude;
   if (!c) return dash;
-  return html`<span class="mono">${c.version ?? 'not installed'}</span>${c.outdated ? html` <span class="badge warn">outdated (min ${c.minVersion ?? '?'})</span>` : null}<div class="sub">${c.installMethod ?? ''}${c.installs.length > 1 ? ` · ${c.installs.length} installs` : ''}</div>`;
+  return html`<span class="mono">${c.version ?? 'not installed'}</span>${c.outdated ? html` <span class="badge warn">outdated (min ${c.minVersion ?? '?'})</span>` : null}<div class="sub">${c.installMethod ?? ''}${c.installs.length > 1 ? ` \u00b7 ${c.installs.length} installs` : ''}</div>`;
 }
 
 function credential(u: User): Html {
   const a = u.auth;
   if (!a) return dash;
-  return html`${a.credential}${a.fingerprint ? html` <span class="mono muted">${a.fingerprint}</span>` : null}<div class="sub">${a.source ? html`<span class="mono">${a.source}</span>` : 'no source'}${a.apiKeyResponse ? ` · gateway ${a.apiKeyResponse}` : ''}${a.oauthLogin ? ' · OAuth login present' : ''}</div>`;
+  return html`${a.credential}${a.fingerprint ? html` <span class="mono muted">${a.fingerprint}</span>` : null}<div class="sub">${a.source ? html`<span class="mono">${a.source}</span>` : 'no source'}${a.apiKeyResponse ? ` \u00b7 gateway ${a.apiKeyResponse}` : ''}${a.oauthLogin ? ' \u00b7 OAuth login present' : ''}</div>`;
 }
 
 function userBlock(u: User, nowMs: number): Html {
@@ -80,10 +80,10 @@ function facts(d: Detail, r: WireReport | null, nowMs: number): Html {
   const fact = (label: string, value: Html | string, cls = '') => html`<div class="${cls}"><span class="k">${label}</span>${value}</div>`;
   return html`<div class="kv facts">
 ${fact('Operating system', r ? html`${r.os.platform} ${r.os.arch}${r.os.release ? html` <span class="muted">${r.os.release}</span>` : null}` : (dev.platform ?? dash))}
-${fact('Agent version', html`<span class="mono">${dev.agentVersion ?? '—'}</span>`)}
+${fact('Agent version', html`<span class="mono">${dev.agentVersion ?? '\u2014'}</span>`)}
 ${fact('Policy', r?.policy ? html`${r.policy.id} <span class="muted">v${r.policy.version}</span>${r.policy.digest ? html` <span class="mono faint" title="${r.policy.digest}">${r.policy.digest.slice(0, 12)}</span>` : null}` : html`<span class="faint">none applied</span>`)}
 ${fact('Managed tier', r ? html`${verdict(r.managed.compliant)} <span class="mono muted">${r.managed.dir}</span>${r.managed.findings.length > 0 ? html`<div>${findings(r.managed.findings)}</div>` : null}` : dash)}
-${fact('Last report', html`${when(dev.lastReportAt, nowMs)}${dev.lastReportAt ? html` <span class="faint">· ${at(dev.lastReportAt)}</span>` : null}`)}
+${fact('Last report', html`${when(dev.lastReportAt, nowMs)}${dev.lastReportAt ? html` <span class="faint">\u00b7 ${at(dev.lastReportAt)}</span>` : null}`)}
 ${fact('Received', d.latest ? at(d.latest.receivedAt) : dash)}
 ${fact('Enrolled', at(dev.enrolledAt))}
 ${fact('Device id', html`<span class="mono">${dev.id}</span>`)}
@@ -99,7 +99,7 @@ export async function deviceBody(store: Store, now: Date, id: string): Promise<{
   const host = d.device.hostname || d.device.id;
   return {
     title: host,
-    body: html`<div class="head"><h1 id="device-host">${host} ${stateBadge(d.device.state)}</h1><span class="sub"><a href="/devices">« All devices</a> · <a href="/v1/fleet/devices/${encodeURIComponent(d.device.id)}">JSON</a></span></div>
+    body: html`<div class="head"><h1 id="device-host">${host} ${stateBadge(d.device.state)}</h1><span class="sub"><a href="/devices">\u00ab All devices</a> \u00b7 <a href="/v1/fleet/devices/${encodeURIComponent(d.device.id)}">JSON</a></span></div>
 ${r === null ? html`<div class="notice">This device enrolled but has not sent a report yet.</div>` : null}
 <section class="panel" id="facts"><h2>Device</h2>${facts(d, r, nowMs)}</section>
 ${r === null ? null : html`<section class="panel flush gap-top" id="users"><div class="row pad"><h2>Users (${r.users.length})</h2></div>${r.users.length === 0 ? html`<div class="empty-state">No users reported.</div>` : r.users.map((u) => userBlock(u, nowMs))}</section>

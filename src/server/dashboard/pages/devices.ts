@@ -19,7 +19,7 @@ function filterForm(f: Filters, models: readonly string[]): Html {
 <label>State<select name="state">${option('', 'Any state', f.state)}${STATES.map((s) => option(s, STATE_LABEL[s], f.state))}</select></label>
 <label>Model<select name="model">${option('', 'Any model', f.model)}${modelChoices.map((m) => option(m, m, f.model))}</select></label>
 <label>User<input type="text" name="user" value="${f.user ?? ''}" placeholder="user name" maxlength="256"></label>
-<label>No report for<select name="silent">${option('', 'any time', f.silent)}${SILENT_CHOICES.map(([h, l]) => option(h, `≥ ${l}`, f.silent))}</select></label>
+<label>No report for<select name="silent">${option('', 'any time', f.silent)}${SILENT_CHOICES.map(([h, l]) => option(h, `\u2265 ${l}`, f.silent))}</select></label>
 <button class="btn" type="submit">Apply</button>
 ${hasFilters(f) ? html`<a class="btn ghost" href="/devices">Clear</a>` : null}
 </form>`;
@@ -29,7 +29,7 @@ export async function devicesBody(store: Store, now: Date, query: URLSearchParam
   const { filters, cursor, ignored } = parseFilters(query);
   const [page, summary] = await Promise.all([store.devices(storeQuery(filters, cursor, now.getTime(), pageSize)), store.summary()]);
   const models = [...new Set([...Object.keys(summary.modelsSelected), ...Object.keys(summary.modelsUsed)])].sort();
-  return html`<div class="head"><h1>Devices</h1><span class="sub">${count(summary.devices)} enrolled · ${summary.byState.compliant} compliant · ${summary.byState.noncompliant} non-compliant · ${summary.byState.stale} stale</span></div>
+  return html`<div class="head"><h1>Devices</h1><span class="sub">${count(summary.devices)} enrolled \u00b7 ${summary.byState.compliant} compliant \u00b7 ${summary.byState.noncompliant} non-compliant \u00b7 ${summary.byState.stale} stale</span></div>
 ${ignored.length > 0 ? html`<div class="notice">Ignored filter${ignored.length === 1 ? '' : 's'} with an unexpected value: ${ignored.join(', ')}.</div>` : null}
 ${filterForm(filters, models)}
 <section class="panel flush" id="device-list">
@@ -47,5 +47,5 @@ export async function staleBody(store: Store, now: Date, query: URLSearchParams,
 ${page.devices.length === 0 ? html`<div class="empty-state">No stale devices: every device reported recently.</div>` : deviceTable(page.devices, now.getTime())}
 ${pager('/stale', {}, page.devices.length, page.nextCursor, cursor !== undefined)}
 </section>
-<p><a href="${href('/devices', { state: 'stale' })}">Filter the stale devices in the device list »</a></p>`;
+<p><a href="${href('/devices', { state: 'stale' })}">Filter the stale devices in the device list \u00bb</a></p>`;
 }

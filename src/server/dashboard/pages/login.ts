@@ -39,7 +39,7 @@ export function loginPage(o: { next: string; error?: string; status?: number }):
       <button class="btn" type="submit">Log in</button>
     </form>
   </div>
-  <p class="faint small">Signed in already? <a href="${o.next}">Continue</a> — a link from another site does not carry the session.</p>
+  <p class="faint small">Signed in already? <a href="${o.next}">Continue</a> \u2014 a link from another site does not carry the session.</p>
 </div>`,
   });
 }

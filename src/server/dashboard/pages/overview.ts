@@ -37,7 +37,7 @@ export function eventsTable(events: readonly FleetEvent[], nowMs: number, names?
 <td class="nowrap">${when(e.at, nowMs)}</td>
 ${names ? html`<td><a href="${devicePath(e.deviceId)}">${names.get(e.deviceId) ?? e.deviceId}</a></td>` : null}
 <td><span class="badge ${e.kind === 'drift-repaired' ? 'repaired' : /failed|rejected|expired|unreachable|degraded|contested/.test(e.kind) ? 'bad' : 'neutral'}">${e.kind}</span></td>
-<td>${e.user ?? html`<span class="faint">—</span>`}</td>
+<td>${e.user ?? html`<span class="faint">\u2014</span>`}</td>
 <td class="mono wrap">${e.path ?? ''}</td>
 <td>${e.codes.length > 0 ? html`<code>${e.codes.join(', ')}</code> ` : null}${e.message ?? ''}</td>
 </tr>`,
@@ -57,12 +57,12 @@ export async function overviewBody(store: Store, now: Date, range: Range): Promi
   const judged = summary.byState.compliant + summary.byState.noncompliant;
   const ratioClass = summary.complianceRatio === null ? '' : summary.complianceRatio >= 0.95 ? 'ok' : summary.complianceRatio >= 0.8 ? 'warn' : 'bad';
 
-  return html`<div class="head"><h1>Fleet overview</h1><span class="sub">${count(summary.devices)} enrolled devices · ${count(summary.reportsTotal)} reports received</span></div>
+  return html`<div class="head"><h1>Fleet overview</h1><span class="sub">${count(summary.devices)} enrolled devices \u00b7 ${count(summary.reportsTotal)} reports received</span></div>
 <div class="grid kpis">
-  <div class="panel kpi ${ratioClass}" id="kpi-compliance"><div class="v">${percent(summary.complianceRatio)}</div><div class="l">compliant · ${summary.byState.compliant} of ${judged} reporting devices</div></div>
-  <div class="panel kpi" id="kpi-devices"><div class="v">${count(summary.devices)}</div><div class="l">devices · ${summary.byState.stale} stale</div></div>
+  <div class="panel kpi ${ratioClass}" id="kpi-compliance"><div class="v">${percent(summary.complianceRatio)}</div><div class="l">compliant \u00b7 ${summary.byState.compliant} of ${judged} reporting devices</div></div>
+  <div class="panel kpi" id="kpi-devices"><div class="v">${count(summary.devices)}</div><div class="l">devices \u00b7 ${summary.byState.stale} stale</div></div>
   <div class="panel kpi ${summary.byState.noncompliant > 0 ? 'bad' : ''}" id="kpi-noncompliant"><div class="v">${count(summary.byState.noncompliant)}</div><div class="l">non-compliant devices</div></div>
-  <div class="panel kpi" id="kpi-users"><div class="v">${count(summary.users)}</div><div class="l">users · <span class="${summary.nonCompliantUsers > 0 ? 'bad-text' : ''}">${summary.nonCompliantUsers} non-compliant</span></div></div>
+  <div class="panel kpi" id="kpi-users"><div class="v">${count(summary.users)}</div><div class="l">users \u00b7 <span class="${summary.nonCompliantUsers > 0 ? 'bad-text' : ''}">${summary.nonCompliantUsers} non-compliant</span></div></div>
   <div class="panel kpi" id="kpi-repairs"><div class="v">${count(summary.driftRepairs24h)}</div><div class="l">drift repairs in 24 h</div></div>
 </div>
 <section class="panel gap-top" id="states">
@@ -83,7 +83,7 @@ export async function overviewBody(store: Store, now: Date, range: Range): Promi
   </section>
 </div>
 <section class="panel flush gap-top" id="attention">
-  <div class="row pad"><h2>Needs attention</h2>${attention.nextCursor ? html`<a href="${href('/devices', { state: 'noncompliant' })}">All non-compliant devices »</a>` : null}</div>
+  <div class="row pad"><h2>Needs attention</h2>${attention.nextCursor ? html`<a href="${href('/devices', { state: 'noncompliant' })}">All non-compliant devices \u00bb</a>` : null}</div>
   ${attention.devices.length === 0 ? html`<div class="empty-state">Every reporting device is compliant.</div>` : deviceTable(attention.devices, nowMs)}
 </section>
 <section class="panel flush gap-top" id="events">

@@ -10,6 +10,7 @@ import { CcfleetError } from '../core/errors.js';
 import { lineCol } from '../core/text-position.js';
 import { parsePublicKey } from './policy-signing.js';
 import { parseCronSpec } from '../core/cron-spec.js';
+import { wslConfigSchema } from './wsl/config.js';
 
 /** A public key as given (base64 raw or PEM SPKI), normalised to base64 of the raw 32 bytes. */
 const publicKeySchema = z.string().min(1).transform((s, ctx) => {
@@ -89,6 +90,7 @@ export const agentConfigSchema = z
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).optional(),
     stateDir: z.string().min(1).optional(),
     logDir: z.string().min(1).optional(),
+    wsl: wslConfigSchema.optional(),
   })
   .strict();
 

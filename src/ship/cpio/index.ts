@@ -1,0 +1,2 @@
+export { cpioOdc, cpioOdcChunks, CpioError, type CpioEntry, type CpioEntryType } from './write.js';
+export { readCpioOdc, type ReadCpioEntry } from './read.js';

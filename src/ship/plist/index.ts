@@ -1,0 +1,1 @@
+export { plistXml, escapeXml, PlistReal, PlistWriteError, type PlistValue } from './write-xml.js';

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { CcfleetError } from '../core/errors.js';
 import type { Policy } from '../core/policy-schema.js';
-import { loadAgentConfig, type AgentConfig } from '../agent/agent-config.js';
+import type { AgentConfig } from '../agent/agent-config.js';
+import { loadAgentConfigChannels } from '../agent/config-sources/load.js';
+import { defaultRegExe, nodeRegistryRunner } from '../agent/config-sources/registry-channel.js';
 import { BackupStore } from '../agent/backups.js';
 import { loadPolicy } from '../agent/policy-source.js';
 import type { ReconcileDeps } from '../agent/reconcile.js';
@@ -40,7 +42,7 @@ export function baseContext(opts: CommonOptions): RunContext {
   }
   const platform = choosePlatform(opts.platform, { platform: process.platform, osRelease: os.release(), env: process.env });
   const host = (p: string) => toHostPath(root, platform.name, p, path.sep);
-  const config = opts.config ? loadAgentConfig(opts.config, true) : loadAgentConfig(host(platform.agentPaths.config), false);
+  const config = loadConfig(opts, platform, root);
   const stateDir = opts.stateDir ? path.resolve(opts.stateDir) : config.stateDir ? host(config.stateDir) : root === null && !runsAsAdmin() ? perUserStateDir() : host(platform.agentPaths.state);
   const fsView = createNodeFsView(root, platform.name);
   const deps: ReconcileDeps = {
@@ -53,6 +55,19 @@ export function baseContext(opts: CommonOptions): RunContext {
     uid: process.getuid?.(),
   };
   return { platform, root, config, stateDir, deps };
+}
+
+/**
+ * The agent config from --config alone, else the platform's file overlaid by the OS management channel
+ * (macOS managed preferences, Windows HKLM policies): the order and merge are src/agent/config-sources/load.ts.
+ */
+export function loadConfig(opts: CommonOptions, platform: Platform, root: string | null): AgentConfig {
+  return loadAgentConfigChannels(opts.config, {
+    platform: platform.name,
+    configFile: platform.agentPaths.config,
+    host: (p) => toHostPath(root, platform.name, p, path.sep),
+    registry: nodeRegistryRunner(defaultRegExe(root)),
+  }).config;
 }
 
 export async function resolvePolicy(opts: CommonOptions, config: AgentConfig): Promise<Policy> {

@@ -1,7 +1,9 @@
 /** `ccfleet --help` and `ccfleet <command> --help`. */
 export const COMMON_HELP = `Options:
   --policy <file-or-url>   policy to enforce (JSONC file or http(s) URL); default: the agent config's source
-  --config <file>          agent configuration (default: the platform's path, under --root when given)
+  --config <file>          agent configuration, only this file (default: the platform's file, overlaid by macOS
+                           managed preferences com.ccfleet.agent or Windows HKLM\\SOFTWARE\\Policies\\ccfleet;
+                           under --root when given)
   --root <dir>             treat <dir> as the filesystem root (tests, offline images)
   --platform <os>          linux | darwin | windows | wsl (default: detected)
   --user <name>            limit to one user (repeatable; a name that is not a user here is an error)

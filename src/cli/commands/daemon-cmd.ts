@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { loadAgentConfig, type AgentConfig } from '../../agent/agent-config.js';
+import type { AgentConfig } from '../../agent/agent-config.js';
 import { Daemon } from '../../agent/daemon/daemon.js';
 import { createLogger, type LogLevel } from '../../agent/log.js';
 import type { PolicyClientOptions } from '../../agent/policy-client.js';
@@ -16,7 +16,7 @@ import { createDaemonReporting } from '../../agent/report/daemon-reporting.js';
 import { CcfleetError } from '../../core/errors.js';
 import { toHostPath } from '../../platform/root-path.js';
 import type { CommonOptions } from '../args.js';
-import { baseContext, type RunContext } from '../context.js';
+import { baseContext, loadConfig, type RunContext } from '../context.js';
 import { VERSION } from '../version.js';
 import type { CommandResult } from './result.js';
 
@@ -88,7 +88,7 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
     };
     const hup = () => {
       try {
-        const config = opts.config ? loadAgentConfig(opts.config, true) : loadAgentConfig(host(ctx.platform.agentPaths.config), false);
+        const config = loadConfig(opts, ctx.platform, ctx.root);
         log.info('SIGHUP: agent config reloaded; fetching the policy and resyncing');
         running.reload(policyOptions(opts, config, ctx));
       } catch (e) {

@@ -13,7 +13,7 @@
 import { SCRIPT_EXIT, distroScript } from './distro-script.js';
 import { parseMachineReport } from './parse-report.js';
 import type { WslRunner } from './runner.js';
-import { decodeWslOutput, tail } from './wsl-text.js';
+import { decodeWslOutput, looksUtf16le, tail } from './wsl-text.js';
 import type { MachineReport } from '../report-types.js';
 
 export type DistroErrorCode = 'wsl-timeout' | 'wsl-exe-missing' | 'wsl-start-failed' | 'wsl-agent-failed' | 'wsl-bad-output';
@@ -51,7 +51,10 @@ export async function runInDistro(runner: WslRunner, distro: string, o: RunDistr
   if (r.code === SCRIPT_EXIT.missing || r.code === SCRIPT_EXIT.wslpath) return fail('wsl-exe-missing', said || `the Linux executable ${o.linuxExe} cannot be reached from the distribution`);
   if (r.code === 0 || r.code === 1) {
     const parsed = parseMachineReport(r.stdout.toString('utf8'));
-    if (!parsed.ok) return fail('wsl-bad-output', parsed.reason);
+    if (!parsed.ok) {
+      // UTF-16LE on stdout is wsl.exe speaking (the distribution did not start), not the Linux side.
+      return looksUtf16le(r.stdout) ? fail('wsl-start-failed', `exit ${r.code}: ${tail(decodeWslOutput(r.stdout))}`) : fail('wsl-bad-output', parsed.reason);
+    }
     return { distro, kind: 'ok', report: parsed.report, exitCode: r.code, kernel, ms };
   }
   if (r.code === 2 && /^ccfleet: [A-Z_]+: /m.test(stderr)) return fail('wsl-agent-failed', said);

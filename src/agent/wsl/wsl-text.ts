@@ -14,7 +14,9 @@ export function decodeWslOutput(buf: Uint8Array): string {
   return text.replace(/^\ufeff/, '').replace(/\u0000/g, '');
 }
 
-function looksUtf16le(buf: Uint8Array): boolean {
+/** A BOM, or NULs in the odd bytes as ASCII text in UTF-16LE has. */
+export function looksUtf16le(buf: Uint8Array): boolean {
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return true;
   if (buf.length < 2) return false;
   let odd = 0;
   let even = 0;

@@ -12,7 +12,9 @@
  * write-as-user.ts): one child per owner per batch (a few at once), at most `deps.maxPerChild` requests
  * (default 500) and about 64 MiB of text each; without `deps.helper` those writes are refused (`unsafe`)
  * rather than done as root. Everything else (the managed drop-in as root, any write by a non-root agent)
- * runs in this process, meanwhile. Requests are independent: a refusal or failure of one (or a child
+ * runs in this process, meanwhile. With `deps.pool` (the daemon), the batches go to long-lived children
+ * instead (writer-pool.ts), one per owner, with the same rights and the same answers.
+ * Requests are independent: a refusal or failure of one (or a child
  * dying: every request it had not answered is `io`) changes nothing for the others. Two requests for the
  * same file in one batch: the later one finds it `changed`. Never rejects: failures are WriteResults.
  */
@@ -56,7 +58,8 @@ export async function writeFilesSafely(reqs: readonly WriteRequest[], deps: Writ
   const maxPerChild = Math.max(1, deps.maxPerChild ?? DEFAULT_MAX_PER_CHILD);
   const jobs = [...byOwner.values()].flatMap(({ owner, indices }) =>
     splitForChildren(indices, reqs, maxPerChild).map((part) => async () => {
-      const answers = await writeManyAsUser(part.map((i) => reqs[i]!), owner, helper);
+      const batch = part.map((i) => reqs[i]!);
+      const answers = deps.pool ? await deps.pool.write(batch, owner) : await writeManyAsUser(batch, owner, helper);
       part.forEach((i, k) => (results[i] = answers[k]!));
     }),
   );

@@ -73,3 +73,33 @@ export async function runWriteChild(input: string): Promise<{ exitCode: number; 
   const exitCode = malformed ? 2 : results.every((r) => r.ok) ? 0 : 1;
   return { exitCode, output: JSON.stringify(Array.isArray(v) ? results : results[0]) };
 }
+
+/** Longest request line a serving child accepts (a batch is capped at ~64 MiB of text by safe-write.ts). */
+export const MAX_SERVE_LINE = 256 * 1024 * 1024;
+
+/**
+ * The long-lived form (`__write-as-user --serve`, see writer-pool.ts): one batch per stdin line
+ * `{"id":N,"reqs":[WriteRequest…]}`, answered in order by one line `{"id":N,"results":[WriteResult…]}`
+ * once that batch is durable. A line that is not such a batch gets `{"id":N|null,"error":"…"}` and the
+ * child goes on. Ends when stdin ends, after the batch in flight.
+ */
+export async function serveWriteChild(input: AsyncIterable<string>, out: (line: string) => void): Promise<void> {
+  for await (const line of input) {
+    if (line.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      out(JSON.stringify({ id: null, error: `bad batch line: ${(e as Error).message}` }));
+      continue;
+    }
+    const rec = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+    const id = typeof rec.id === 'number' && Number.isSafeInteger(rec.id) ? rec.id : null;
+    if (id === null || !Array.isArray(rec.reqs)) {
+      out(JSON.stringify({ id, error: 'bad batch line: want {"id": <integer>, "reqs": [...]}' }));
+      continue;
+    }
+    const { results } = await runBatch(rec.reqs);
+    out(JSON.stringify({ id, results }));
+  }
+}

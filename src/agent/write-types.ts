@@ -35,6 +35,10 @@ export type WriteResult =
 export interface WriteDeps {
   /** argv prefix that runs ccfleet itself, e.g. [process.execPath, '/path/dist/ccfleet.cjs']. */
   helper: string[] | null;
+  /**
+   * Long-lived as-user children (writer-pool.ts, the daemon): used instead of a one-shot child per batch.
+   */
+  pool?: { write(reqs: readonly WriteRequest[], owner: Owner): Promise<WriteResult[]> } | undefined;
   /** Most requests one as-user child takes (default 500); a bigger batch for one owner uses several. */
   maxPerChild?: number;
 }

@@ -8,10 +8,17 @@ import { reconcileCommand } from './commands/reconcile-cmd.js';
 import { policyCommand } from './commands/policy-cmd.js';
 import { restoreCommand } from './commands/restore-cmd.js';
 import type { CommandResult } from './commands/result.js';
-import { runWriteChild } from '../agent/write-child.js';
+import { createInterface } from 'node:readline';
+import { runWriteChild, serveWriteChild } from '../agent/write-child.js';
 
 export async function run(argv: readonly string[]): Promise<CommandResult> {
   if (argv[0] === '__write-as-user') {
+    if (argv[1] === '--serve') {
+      // The long-lived form (writer-pool.ts): batches on stdin lines until stdin ends.
+      const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      await serveWriteChild(lines, (line) => process.stdout.write(`${line}\n`));
+      return { exitCode: 0, stdout: '' };
+    }
     const r = await runWriteChild(await readStdin());
     return { exitCode: r.exitCode, stdout: r.output + '\n' };
   }
@@ -50,6 +57,10 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
       // Loaded on demand: the server's code (and node:sqlite or pg) is for this command only.
       const { serverCommand } = await import('./commands/server-cmd.js');
       return serverCommand(p.opts, p.extra);
+    }
+    case 'wsl': {
+      const { wslCommand } = await import('./commands/wsl-cmd.js');
+      return wslCommand(p.rest, p.opts, p.extra);
     }
     case 'restore':
       return restoreCommand(p.opts, p.extra);

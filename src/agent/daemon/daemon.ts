@@ -32,6 +32,7 @@ import { EventLog, type DaemonEvent } from './events.js';
 import { mergeReport } from './report-merge.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { planWatches, targetsOf, type Target, type WatchSet } from './watch-plan.js';
+import { WriterPool } from '../writer-pool.js';
 import { createFolderWatcher, type FolderWatcher } from './watcher.js';
 
 export interface DaemonOptions {
@@ -42,6 +43,8 @@ export interface DaemonOptions {
   /** Default every 5 minutes, with up to 60 s of jitter. */
   policyCron?: CronSpec;
   policyJitterSeconds?: number;
+  /** As root: how long a user's write child stays up after its last write (default 120 s). */
+  writerIdleMs?: number;
   /** Full resync as a cron expression (agent config `resyncCron`; default the policy's, else every 15 min). */
   resyncCron?: CronSpec;
   /** Full resync as an interval instead (agent config `resyncMinutes`, ±10%). */
@@ -73,6 +76,8 @@ export class Daemon {
   private readonly policyBackoff = new Backoff({ baseMs: 2_000, maxMs: 300_000 });
   private readonly cache = new InspectCache();
   private readonly watcher: FolderWatcher;
+  /** As root: long-lived as-user write children, so a repair does not pay a process start-up. */
+  private readonly writers: WriterPool | null;
   private client: PolicyClient;
   private applied: AppliedPolicy | null = null;
   private discovery: Discovery | null = null;
@@ -110,6 +115,8 @@ export class Daemon {
         for (const k of keys) this.queue.addLater(k, 5_000);
       },
     });
+    const helper = o.deps.writeDeps.helper;
+    this.writers = process.getuid?.() === 0 && helper && helper.length > 0 ? new WriterPool({ helper, ...(o.writerIdleMs !== undefined ? { idleMs: o.writerIdleMs } : {}) }) : null;
     this.limiter = new RateLimiter<string>({ capacity: o.rateLimit?.capacity ?? 10, refillPerSec: o.rateLimit?.refillPerSec ?? 0.1, ...(o.clock ? { clock: o.clock } : {}) });
     this.watcher = createFolderWatcher({
       onPath: (p, ev) => this.onPath(p, ev),
@@ -162,6 +169,7 @@ export class Daemon {
     const stopped = Promise.all([this.scheduler.stop(), this.queue.stop()]);
     await Promise.race([stopped, new Promise((r) => setTimeout(r, graceMs).unref())]);
     await this.watcher.close();
+    this.writers?.close();
     this.saveStatus(true);
     this.log.info('daemon stopped');
   }
@@ -185,6 +193,7 @@ export class Daemon {
       summary: this.report?.summary ?? null,
       watch: { folders: this.watchSet.folders.size, degraded },
       contested: this.limiter.contested(),
+      ...(this.writers ? { writeChildren: { alive: this.writers.size(), started: this.writers.spawned } } : {}),
       events: this.events.recent(100),
     };
   }
@@ -345,6 +354,7 @@ export class Daemon {
     const deps: ReconcileDeps = {
       ...this.o.deps,
       cache: this.cache,
+      ...(this.writers ? { writeDeps: { ...this.o.deps.writeDeps, pool: this.writers } } : {}),
       mayWrite: (p) => this.mayWrite(p, targets),
       onDiscovery: (d) => this.learn(d, users),
     };

@@ -19,6 +19,8 @@ export interface DaemonStatus {
   summary: MachineReport['summary'] | null;
   watch: { folders: number; degraded: { folders: string[]; reason: string } | null };
   contested: string[];
+  /** As root: the long-lived as-user write children (alive now, started since the daemon started). */
+  writeChildren?: { alive: number; started: number };
   events: DaemonEvent[];
 }
 

@@ -102,7 +102,7 @@ describe('built packages', () => {
     ]);
   });
 
-  it.each([['x64', 'amd64'], ['arm64', 'arm64']])('.deb %s: control fields, conffile, files owned by root with their modes', (arch, debArch, ctx) => {
+  it.for([['x64', 'amd64'], ['arm64', 'arm64']] as const)('.deb %s: control fields, conffile, files owned by root with their modes', ([arch, debArch], ctx) => {
     if (need(ctx, 'dpkg-deb', 'rpmbuild')) return;
     const deb = file('deb', arch);
     const field = (f: string) => execFileSync('dpkg-deb', ['-f', deb, f], { encoding: 'utf8' }).trim();
@@ -142,7 +142,7 @@ describe('built packages', () => {
     expect(fs.readFileSync(path.join(x, 'usr/lib/systemd/system/ccfleet.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/lib\/ccfleet\/ccfleet daemon$/m);
   });
 
-  it.each([['x64', 'x86_64'], ['arm64', 'aarch64']])('.rpm %s: header, files with modes, config(noreplace), scriptlets', (arch, rpmArch, ctx) => {
+  it.for([['x64', 'x86_64'], ['arm64', 'aarch64']] as const)('.rpm %s: header, files with modes, config(noreplace), scriptlets', ([arch, rpmArch], ctx) => {
     if (need(ctx, 'dpkg-deb', 'rpmbuild', 'rpm')) return;
     const rpm = file('rpm', arch);
     const q = (...a: string[]) => execFileSync('rpm', ['-qp', ...a, rpm], { encoding: 'utf8' });
@@ -174,7 +174,7 @@ describe('built packages', () => {
     expect(scripts).not.toContain('%%'); // rpm un-escaped every %
   });
 
-  it.each(['x64', 'arm64'])('tar.gz %s: one folder, root-owned, with install.sh and uninstall.sh', (arch, ctx) => {
+  it.for(['x64', 'arm64'] as const)('tar.gz %s: one folder, root-owned, with install.sh and uninstall.sh', (arch, ctx) => {
     if (need(ctx, 'dpkg-deb', 'rpmbuild')) return;
     const listing = execFileSync('tar', ['-tvzf', file('tar', arch)], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(/\s+/)).map((c) => `${c[0]} ${c[1]} ${c[5]}`);
     const d = `ccfleet-${VERSION}-linux-${arch}`;

@@ -158,7 +158,7 @@ async function driftPart() {
   if (asRoot) {
     giveHomesToUsers(m.root, users);
     out.daemonWritesAsUser = {
-      what: 'as in production: the daemon runs as root and each home belongs to its user (uid 1000+), so every repair of a user\'s file is written by a child process running as that user (src/agent/write-as-user.ts: a fresh `node dist/ccfleet.cjs __write-as-user` per pass and owner)',
+      what: 'as in production: the daemon runs as root and each home belongs to its user (uid 1000+), so every repair of a user\'s file is written by a child process running as that user (the daemon keeps one long-lived `ccfleet __write-as-user --serve` per user, src/agent/writer-pool.ts, started at that user\'s first repair, so its start-up shows in each user\'s first drift, and ended after 120 s idle)',
       ...(await daemonDrifts('drift-as-user', cfg.asUserDrifts, ownerOf)),
     };
   }

@@ -39,10 +39,10 @@ const common = {
 } as const;
 
 /** The commands this build knows; `help` prints the overview. */
-export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'report', 'policy', 'restore', 'server', 'version', 'help'] as const;
+export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'report', 'policy', 'restore', 'server', 'wsl', 'version', 'help'] as const;
 
 /** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
-const POSITIONAL_COMMANDS = new Set(['policy', 'help']);
+const POSITIONAL_COMMANDS = new Set(['policy', 'help', 'wsl']);
 
 /** Common options a command would silently ignore: refused instead (`restore --user bob` must not restore everyone's files). */
 const MACHINE_OPTIONS = ['policy', 'config', 'root', 'platform', 'user', 'state-dir'] as const;
@@ -54,6 +54,8 @@ const NOT_FOR: Record<string, readonly string[]> = {
   help: MACHINE_OPTIONS,
   // `server --policy <file>` is the policy it serves.
   server: MACHINE_OPTIONS.filter((k) => k !== 'policy'),
+  // `wsl check|repair` runs in WSL distributions, not on this machine's tree or users.
+  wsl: ['root', 'platform', 'user'],
 };
 
 /** Extra options per command (beyond the common ones). */
@@ -67,6 +69,7 @@ const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; mu
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'history-days': { type: 'string' }, 'stale-hours': { type: 'string' }, 'rate-limit': { type: 'string' }, 'log-level': { type: 'string' },
   },
   report: { once: { type: 'boolean' } },
+  wsl: { distro: { type: 'string', multiple: true }, all: { type: 'boolean' }, timeout: { type: 'string' }, 'linux-exe': { type: 'string' }, 'wsl-exe': { type: 'string' } },
   // policy keygen --out <dir> | sign --key <pem> [--out <file.sig>] [--force] | verify [--sig <file>] --public-key <b64>...
   policy: { out: { type: 'string' }, key: { type: 'string' }, sig: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, force: { type: 'boolean' } },
 };

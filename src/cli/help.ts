@@ -1,4 +1,6 @@
 /** `ccfleet --help` and `ccfleet <command> --help`. */
+import { WSL_HELP } from './commands/wsl-help.js';
+
 export const COMMON_HELP = `Options:
   --policy <file-or-url>   policy to enforce (JSONC file or http(s) URL); default: the agent config's source
   --config <file>          agent configuration, only this file (default: the platform's file, overlaid by macOS
@@ -29,6 +31,7 @@ Commands:
   policy keygen | sign | verify   ed25519 keys and detached signatures for policies (see policy --help)
   restore        put back files as they were before ccfleet changed them
   server         run the ccfleet server (enrollment, signed policy, reports, fleet API, dashboard, /metrics)
+  wsl list | check | repair   Windows: enforce inside the WSL distributions (0 all compliant, 1 not, 2 error)
   version        print the version (also --version)
 
 Run 'ccfleet <command> --help' for the options of a command.`,
@@ -161,6 +164,7 @@ tokens and secrets: command lines are visible to every user of the machine.
   --rate-limit <n>[/<burst>]  per device: reports, and policy requests, per minute (default 60/20; off: none)
   --log-level <level>         error | warn | info | debug (default info)
   --json                      log JSON lines on stderr instead of plain lines`,
+  wsl: WSL_HELP,
   version: 'Usage: ccfleet version   (or ccfleet --version)\n\nPrint the version.',
   help: 'Usage: ccfleet help [<command>]\n\nPrint the overview, or the options of one command.',
 };

@@ -24,37 +24,37 @@ for arg in "$@"; do
   esac
 done
 
-if [ "$(/usr/bin/id -u)" != "0" ]; then
+if [ "$(id -u)" != "0" ]; then
   echo "uninstall.sh: run as root (sudo)" >&2
   exit 2
 fi
 
 log() { echo "ccfleet uninstall: $*"; }
 
-/bin/launchctl bootout "system/$LABEL" 2>/dev/null && log "daemon stopped"
+launchctl bootout "system/$LABEL" 2>/dev/null && log "daemon stopped"
 i=0
-while /bin/launchctl print "system/$LABEL" >/dev/null 2>&1 && [ "$i" -lt 20 ]; do
+while launchctl print "system/$LABEL" >/dev/null 2>&1 && [ "$i" -lt 20 ]; do
   sleep 1
   i=$((i + 1))
 done
-/bin/rm -f "$PLIST" "/private/etc/newsyslog.d/com.ccfleet.agent.conf"
+rm -f "$PLIST" "/private/etc/newsyslog.d/com.ccfleet.agent.conf"
 
 if [ -d "$APP" ] && [ ! -L "$APP" ]; then
   if [ "$KEEP_CONFIG" = "1" ] && [ -f "$APP/agent.json" ]; then
-    /usr/bin/find "$APP" -mindepth 1 -maxdepth 1 ! -name agent.json -exec /bin/rm -rf {} +
+    find "$APP" -mindepth 1 -maxdepth 1 ! -name agent.json -exec rm -rf {} +
     log "removed $APP (kept agent.json)"
   else
-    /bin/rm -rf "$APP"
+    rm -rf "$APP"
     log "removed $APP"
   fi
 fi
-/bin/rm -rf "/Library/Logs/ccfleet"
+rm -rf "/Library/Logs/ccfleet"
 
 if [ "$KEEP_MANAGED" = "0" ] && [ -f "$DROPIN" ] && [ ! -L "$DROPIN" ]; then
-  /bin/rm -f "$DROPIN"
+  rm -f "$DROPIN"
   log "removed the managed Claude Code drop-in $DROPIN"
 fi
 
-/usr/sbin/pkgutil --forget "$LABEL" >/dev/null 2>&1 && log "forgot the package receipt"
+pkgutil --forget "$LABEL" >/dev/null 2>&1 && log "forgot the package receipt"
 log "done"
 exit 0

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { CcfleetError } from '../core/errors.js';
 import { PLATFORM_NAMES, type PlatformName } from '../platform/types.js';
+import { MDM_FORMATS, type MdmFormat } from './render-mdm.js';
 
 export interface CommonOptions {
   policy?: string;
@@ -16,6 +17,8 @@ export interface CommonOptions {
   json: boolean;
   dryRun: boolean;
   stateDir?: string;
+  /** check / repair: one line for an MDM script instead of the table (src/cli/render-mdm.ts). */
+  format?: MdmFormat;
   help: boolean;
 }
 
@@ -70,6 +73,8 @@ const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; mu
   },
   report: { once: { type: 'boolean' } },
   wsl: { distro: { type: 'string', multiple: true }, all: { type: 'boolean' }, timeout: { type: 'string' }, 'linux-exe': { type: 'string' }, 'wsl-exe': { type: 'string' } },
+  check: { format: { type: 'string' } },
+  repair: { format: { type: 'string' } },
   // policy keygen --out <dir> | sign --key <pem> [--out <file.sig>] [--force] | verify [--sig <file>] --public-key <b64>...
   policy: { out: { type: 'string' }, key: { type: 'string' }, sig: { type: 'string' }, 'public-key': { type: 'string', multiple: true }, force: { type: 'boolean' } },
 };
@@ -110,6 +115,9 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   const users = (values.user as string[] | undefined) ?? [];
   for (const u of users) if (!/^[^\s/\\:]+$/.test(u)) throw new CcfleetError('USAGE', `--user "${u}" is not a user name`);
   if (command === 'doctor') checkDoctorOptions(values);
+  const format = values.format as string | undefined;
+  if (format !== undefined && !(MDM_FORMATS as readonly string[]).includes(format)) throw new CcfleetError('USAGE', `--format must be one of ${MDM_FORMATS.join(', ')}, got "${format}"`);
+  if (format !== undefined && values.json) throw new CcfleetError('USAGE', '--format and --json are two different outputs: give one');
   if (values['dry-run'] && command !== 'repair' && command !== 'restore') throw new CcfleetError('USAGE', '--dry-run applies to repair and restore only');
   const opts: CommonOptions = {
     policy: values.policy as string | undefined,
@@ -120,6 +128,7 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
     json: Boolean(values.json),
     dryRun: Boolean(values['dry-run']),
     stateDir: values['state-dir'] as string | undefined,
+    format: format as MdmFormat | undefined,
     help: Boolean(values.help),
   };
   const extra: Parsed['extra'] = {};

@@ -12,6 +12,13 @@ export const COMMON_HELP = `Options:
   --state-dir <dir>        override the state folder (backups, cache)
   --json                   one JSON document on stdout; logs go to stderr`;
 
+const FORMAT_HELP = `  --format <f>             one line for an MDM script instead of the table (not with --json):
+                           jamf               <result>Compliant|Non-compliant: <reasons>|Error: <CODE></result>, exit 0
+                           intune             Remediations detection: "Compliant: …" exit 0, "Non-compliant: …" or
+                                              "Error: <CODE>: …" exit 1; one line under 2,048 characters
+                           intune-compliance  custom-compliance discovery JSON (ccfleetCompliant, ccfleetPolicyVersion,
+                                              ccfleetNonCompliantUsers, ccfleetError, …), exit 0`;
+
 /** The common options restore uses (it works on backups by --path, not on users, and needs no policy). */
 const RESTORE_OPTIONS = COMMON_HELP.split('\n').filter((l) => !/^\s+--(user|policy) /.test(l)).join('\n');
 
@@ -35,9 +42,10 @@ Commands:
   version        print the version (also --version)
 
 Run 'ccfleet <command> --help' for the options of a command.`,
-  check: `Usage: ccfleet check [options]\n\nEvaluate the machine; change nothing. Exit 0 compliant, 1 not compliant, 2 usage/config/policy error.\n\n${COMMON_HELP}`,
-  repair: `Usage: ccfleet repair [--dry-run] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing; exits as check would. With --json: the
-                           report repair would produce (states "repaired"), plus "compliantNow" for the machine as it is\n\n${COMMON_HELP}`,
+  check: `Usage: ccfleet check [--format jamf|intune|intune-compliance] [options]\n\nEvaluate the machine; change nothing. Exit 0 compliant, 1 not compliant, 2 usage/config/policy error.\n${FORMAT_HELP}\n\n${COMMON_HELP}`,
+  repair: `Usage: ccfleet repair [--dry-run] [--format jamf|intune|intune-compliance] [options]\n\nMake the machine compliant. Exit 0 compliant afterwards, 1 something could not be repaired, 2 error.\n  --dry-run                plan and report the changes without writing; exits as check would. With --json: the
+                           report repair would produce (states "repaired"), plus "compliantNow" for the machine as it is
+${FORMAT_HELP}\n\n${COMMON_HELP}`,
   status: `Usage: ccfleet status [options]\n\nHuman view: per user and project, which files are read, which values win, which model is selected.\n\n${COMMON_HELP}`,
   daemon: `Usage: ccfleet daemon [--log-level error|warn|info|debug] [options]
 

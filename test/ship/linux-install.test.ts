@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLinuxPackages } from '../../src/ship/linux/build-packages.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = path.resolve(__dirname, '../..');
 const BINARY = path.join(repo, 'dist', 'ccfleet-linux-x64');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 const NEXT = VERSION.replace(/^(\d+)\.(\d+)\.(\d+).*$/, (_, a: string, b: string, c: string) => `${a}.${b}.${Number(c) + 1}`);

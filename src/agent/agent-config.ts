@@ -66,10 +66,10 @@ export const agentConfigSchema = z
       .describe('when the daemon re-checks every user in full, as a cron expression (default: the policy\'s schedule.resync, else every 15 minutes)'),
     resyncMinutes: z.number().min(1).max(24 * 60).optional().describe('the full resync as a plain interval in minutes instead of a cron expression (±10% jitter)'),
     repairRateLimit: z
-      .object({ burst: z.number().int().min(1).max(1000).optional(), perMinute: z.number().min(0.01).max(600).optional() })
+      .object({ burst: z.number().int().min(1).max(1000).optional(), perMinute: z.number().min(0.01).max(600).optional(), contestGapSeconds: z.number().min(0.1).max(3600).optional() })
       .strict()
       .optional()
-      .describe('repairs of one file the daemon may make in a burst, then per minute, before it reports the file contested (default 10, then 6 per minute)'),
+      .describe('repairs of one file the daemon may make in a burst, then per minute, before it reports the file contested (default 10, then 6 per minute); a file not found contested for contestGapSeconds (default 15) starts a new contest: a new event and log line'),
     reportCron: z
       .string()
       .superRefine((v, ctx) => {

@@ -54,6 +54,8 @@ export interface DaemonOptions {
   maxWaitMs?: number;
   /** While a target holds a contested file, its events wait this long (merged) before a pass. Default 250 ms. */
   contestedDelayMs?: number;
+  /** A file not found contested for this long starts a new contest: a new event and log line (default 15 s). */
+  contestGapMs?: number;
   /** Repairs per file: burst and refill (default 10, one per 10 s). */
   rateLimit?: { capacity?: number; refillPerSec?: number };
   /** Watch by polling (network homes; tests of the fallback). */
@@ -66,6 +68,9 @@ export interface DaemonOptions {
 }
 
 type Key = Target | 'policy' | 'all';
+
+/** A contested file not seen contested for this long starts a new contest (a new event and log line). */
+const CONTEST_GAP_MS = 15_000;
 
 export class Daemon {
   readonly events = new EventLog();
@@ -87,6 +92,8 @@ export class Daemon {
   private degradedReported = false;
   /** Targets holding a contested file → until when (clock ms) their events are slowed down. */
   private readonly held = new Map<Key, number>();
+  /** File → when a pass last found it contested (episodes for the event and log line). */
+  private readonly lastContested = new Map<string, number>();
   /** A watched-for folder appeared (onPath): recompute the watch plan before the next pass. */
   private replan = false;
   private expiredReported: string | null = null;
@@ -374,7 +381,7 @@ export class Daemon {
     const retry = s?.retryInMs ?? 10_000;
     for (const t of targets) this.queue.addLater(t, retry + 5);
     const since = s ? new Date(s.since).toISOString() : 'recently';
-    return `rewritten by something else: repaired ${s?.taken ?? '?'} times since ${since}, ${s?.refused ?? 1} repair(s) held back; next try in ${Math.ceil(retry / 1000)} s`;
+    return `rewritten by something else: ${s?.taken ?? '?'} repair attempt(s) since ${since}, ${s?.refused ?? 1} repair(s) held back; next try in ${Math.ceil(retry / 1000)} s`;
   }
 
   /** A pass's discovery: a full one replaces ours; a user pass replaces those users (their projects may be new). */
@@ -403,8 +410,14 @@ export class Daemon {
         const s = this.limiter.stats(f.path);
         const t: Key = f.user === null ? 'managed' : `user:${f.user}`;
         this.held.set(t, Math.max(this.held.get(t) ?? 0, this.scheduler.clock.now() + (s?.retryInMs ?? 1_000)));
-        // One event and one log line per contest window (the first refusal), not per held-back repair.
-        if (!s || s.refused <= 1) {
+        // One event and one log line per contest (an episode: no contested finding for this file in the
+        // last CONTEST_GAP_MS), not per held-back repair. Not the limiter's refusal count: its window
+        // outlives a contest (a full refill takes 100 s), so a second burst on the same file would go unseen.
+        const now = this.scheduler.clock.now();
+        const last = this.lastContested.get(f.path);
+        this.lastContested.set(f.path, now);
+        if (this.lastContested.size > 10_000) this.lastContested.delete(this.lastContested.keys().next().value!);
+        if (last === undefined || now - last > (this.o.contestGapMs ?? CONTEST_GAP_MS)) {
           this.event({ kind: 'contested', user: f.user, path: f.path, codes: f.findings.filter((x) => x.code !== 'contested').map((x) => x.key ?? x.code), message: contested.message ?? '' });
           this.log.warn('contested: something keeps rewriting this file; repairs are rate-limited', { path: f.path, user: f.user, detail: contested.message });
         }

@@ -13,6 +13,7 @@ import { createLogger, type LogLevel } from '../../agent/log.js';
 import type { PolicyClientOptions } from '../../agent/policy-client.js';
 import { readToken } from '../../agent/report/enroll.js';
 import { createDaemonReporting } from '../../agent/report/daemon-reporting.js';
+import { createDaemonWsl } from '../../agent/wsl/daemon-wsl.js';
 import { CcfleetError } from '../../core/errors.js';
 import { toHostPath } from '../../platform/root-path.js';
 import type { CommonOptions } from '../args.js';
@@ -64,11 +65,14 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
     ...(ctx.config.resyncCron ? { resyncCron: ctx.config.resyncCron } : {}),
     ...(ctx.config.resyncMinutes ? { resyncMs: ctx.config.resyncMinutes * 60_000 } : {}),
     ...(ctx.config.repairRateLimit ? { rateLimit: { capacity: ctx.config.repairRateLimit.burst ?? 10, refillPerSec: (ctx.config.repairRateLimit.perMinute ?? 6) / 60 } } : {}),
+    ...(ctx.config.repairRateLimit?.contestGapSeconds !== undefined ? { contestGapMs: ctx.config.repairRateLimit.contestGapSeconds * 1000 } : {}),
     ...(ctx.config.watch === 'polling' ? { polling: true } : {}),
     ...(opts.users.length ? { users: opts.users } : {}),
     ...(reporting ? { onPass: reporting.reporter.onPass } : {}),
   });
   reporting?.reporter.attach(daemon);
+  // Windows: each WSL distribution enforced with the Linux executable and reported as its own device (docs/wsl.md).
+  const wsl = createDaemonWsl({ platform: ctx.platform.name, root: ctx.root, config: ctx.config, stateDir: ctx.stateDir, log, digest: () => daemon?.status().policy?.digest ?? null, reporting: reporting?.parts ?? null, agentVersion: VERSION });
   const running = daemon;
   log.info(`ccfleet ${VERSION} daemon starting`, { pid: process.pid, platform: ctx.platform.name, root: ctx.root, stateDir: ctx.stateDir, policySource: showSource(policy.source) });
 
@@ -78,8 +82,7 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
       if (stopping) return;
       stopping = true;
       log.info(`${signal}: stopping`);
-      void running
-        .stop()
+      void Promise.all([running.stop(), wsl?.stop()])
         .then(() => reporting?.reporter.stop())
         .then(() => log.close())
         // chokidar releases its native watch handles lazily (about a second after close() resolves): every
@@ -102,10 +105,10 @@ export async function daemonCommand(opts: CommonOptions, extra: Record<string, u
     running
       .start()
       .then(() => reporting?.reporter.start())
+      .then(() => wsl?.start())
       .catch((e: unknown) => {
         log.error(`daemon could not start: ${(e as Error).message}`);
-        void running
-          .stop()
+        void Promise.all([running.stop(), wsl?.stop()])
           .then(() => reporting?.reporter.stop())
           .then(() => log.close())
           .then(() => resolve({ exitCode: 2, stdout: '', exitNow: true }));

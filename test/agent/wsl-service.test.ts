@@ -48,7 +48,7 @@ async function setup(fake: FakeWsl, wsl: AgentConfig['wsl'] = {}) {
   // real timers, a clock that can be moved forward
   let skew = 0;
   const clock: Clock = { ...realClock, now: () => realClock.now() + skew };
-  const service = createDaemonWsl({ platform: 'windows', config, stateDir, log, digest: () => digest, reporting: parts, agentVersion: '9.9.9', runner: fake.runner, clock, onPass: (r) => passes.push(r) })!;
+  const service = createDaemonWsl({ platform: 'windows', root: null, config, stateDir, log, digest: () => digest, reporting: parts, agentVersion: '9.9.9', runner: fake.runner, clock, onPass: (r) => passes.push(r) })!;
   cleanups.push(() => service.stop());
   return { server, stateDir, service, passes, hostId: parts.identity().deviceId, setDigest: (d: string | null) => (digest = d), advance: (ms: number) => (skew += ms) };
 }
@@ -132,12 +132,25 @@ describe('the daemon\'s WSL pass', () => {
     expect(reportsOf(t.server)).toHaveLength(1);
   }, 60_000);
 
-  it('is off on other platforms and with wsl.enabled false', () => {
+  it('stop() kills the distribution run in flight and sends nothing for it', async () => {
+    const fake = fakeWsl([{ name: 'Hangs', exe: 'hang' }]);
+    cleanups.push(() => fake.cleanup());
+    const t = await setup(fake, { timeoutSeconds: 600 });
+    t.setDigest(putPolicy(t.stateDir, 'alias-routing.jsonc', 1));
+    t.service.start();
+    await expect.poll(() => fake.ranIn(), { timeout: 20_000 }).toEqual(['Hangs']);
+    await t.service.stop(); // a 600 s deadline: only the abort can end this run (the test's own timeout is 30 s)
+    expect(t.passes.map((p) => p.outcomes.length)).toEqual([0]);
+    expect(reportsOf(t.server)).toEqual([]);
+  }, 30_000);
+
+  it('is off on other platforms, under --root and with wsl.enabled false', () => {
     const log = createLogger({ logDir: null, console: false, level: 'error' });
-    const base = { config: {}, stateDir: os.tmpdir(), log, digest: () => null, reporting: null, agentVersion: '1' };
+    const base = { root: null, config: {}, stateDir: os.tmpdir(), log, digest: () => null, reporting: null, agentVersion: '1' };
     expect(createDaemonWsl({ ...base, platform: 'linux' })).toBeNull();
     expect(createDaemonWsl({ ...base, platform: 'wsl' })).toBeNull();
     expect(createDaemonWsl({ ...base, platform: 'windows', config: { wsl: { enabled: false } } })).toBeNull();
+    expect(createDaemonWsl({ ...base, platform: 'windows', root: '/tmp/some-tree' })).toBeNull();
     expect(createDaemonWsl({ ...base, platform: 'windows' })).not.toBeNull();
   });
 });

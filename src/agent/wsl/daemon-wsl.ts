@@ -1,11 +1,11 @@
 /**
  * What `ccfleet daemon` starts on Windows beside the Daemon (one call, one stop — daemon.ts is untouched):
  *
- *   const wsl = createDaemonWsl({ platform, config, stateDir, log, digest: () => daemon.status().policy?.digest ?? null,
+ *   const wsl = createDaemonWsl({ platform, root, config, stateDir, log, digest: () => daemon.status().policy?.digest ?? null,
  *                                 reporting: reporting?.parts ?? null, agentVersion });
  *   wsl?.start();  …  await wsl?.stop();
  *
- * Null when there is nothing to do: not Windows, or `wsl.enabled: false`. Reporting per distribution
+ * Null when there is nothing to do: not Windows, --root, or `wsl.enabled: false`. Reporting per distribution
  * needs the agent config's `server` (the same server, CA and enrollment secret as the Windows device).
  */
 import type { PlatformName } from '../../platform/types.js';
@@ -21,6 +21,8 @@ import { WslService, type WslServiceOptions } from './wsl-service.js';
 
 export interface DaemonWslOptions {
   platform: PlatformName;
+  /** --root: a re-rooted tree is not this machine, so its WSL is left alone. */
+  root: string | null;
   config: AgentConfig & { wsl?: WslConfig };
   stateDir: string;
   log: Logger;
@@ -38,7 +40,7 @@ export interface DaemonWslOptions {
 }
 
 export function createDaemonWsl(o: DaemonWslOptions): WslService | null {
-  if (o.platform !== 'windows') return null;
+  if (o.platform !== 'windows' || o.root !== null) return null;
   const arch = o.arch ?? process.arch;
   const settings = wslSettings(o.config.wsl, o.execPath ?? process.execPath, arch);
   if (!settings.enabled) return null;

@@ -30,6 +30,8 @@ export interface RunDistroOptions {
   policy: Uint8Array;
   /** Whole run, wsl.exe start-up included. The Linux side gets this minus 10 s (at least 5 s). */
   timeoutMs: number;
+  /** Shutdown: the run is killed at once (an error outcome `wsl-timeout`, "stopped"). */
+  signal?: AbortSignal;
   now?: () => number;
 }
 
@@ -38,13 +40,14 @@ export async function runInDistro(runner: WslRunner, distro: string, o: RunDistr
   const t0 = now();
   const inner = Math.max(5, Math.floor(o.timeoutMs / 1000) - 10);
   const args = ['-d', distro, '-u', 'root', '--exec', 'sh', '-s', o.linuxExe, String(inner), o.mode, '--json', '--platform', 'wsl'];
-  const r = await runner.run(args, { input: distroScript(o.policy), timeoutMs: o.timeoutMs, maxBytes: 64 * 1024 * 1024 });
+  const r = await runner.run(args, { input: distroScript(o.policy), timeoutMs: o.timeoutMs, maxBytes: 64 * 1024 * 1024, ...(o.signal ? { signal: o.signal } : {}) });
   // stderr is the Linux side's (UTF-8), or wsl.exe's own complaint (UTF-16LE): decoded either way.
   const stderr = decodeWslOutput(r.stderr);
   const kernel = /^ccfleet-wsl: kernel (\S+)/m.exec(stderr)?.[1] ?? null;
   const said = tail(stderr.replace(/^ccfleet-wsl: kernel.*$/m, ''));
   const ms = now() - t0;
   const fail = (code: DistroErrorCode, message: string) => ({ distro, kind: 'error' as const, code, message, exitCode: r.code, kernel, ms });
+  if (r.aborted) return fail('wsl-timeout', 'stopped (the agent is shutting down)');
   if (r.startError !== undefined) return fail('wsl-start-failed', `wsl.exe could not be started (${r.startError})`);
   if (r.timedOut || r.code === SCRIPT_EXIT.timeout) return fail('wsl-timeout', `no answer within ${Math.round(o.timeoutMs / 1000)} s`);
   if (r.overflow) return fail('wsl-bad-output', 'the output exceeded 64 MiB');

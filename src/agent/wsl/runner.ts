@@ -14,6 +14,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Per stream. Default 64 MiB; past it the process is killed and `overflow` set. */
   maxBytes?: number;
+  /** Kills the process (daemon shutdown): answered like a timeout, with `aborted`. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -23,6 +25,7 @@ export interface RunResult {
   stderr: Buffer;
   timedOut: boolean;
   overflow: boolean;
+  aborted?: boolean;
   /** Could not be started at all (ENOENT, EACCES…). */
   startError?: string;
 }
@@ -58,7 +61,9 @@ export function spawnRunner(o: SpawnRunnerOptions): WslRunner {
           if (done) return;
           done = true;
           clearTimeout(timer);
-          resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err), timedOut, overflow, ...(startError !== undefined ? { startError } : {}) });
+          ro.signal?.removeEventListener('abort', onAbort);
+          const aborted = ro.signal?.aborted === true;
+          resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err), timedOut, overflow, ...(aborted ? { aborted } : {}), ...(startError !== undefined ? { startError } : {}) });
         };
         const kill = () => {
           try {
@@ -75,6 +80,9 @@ export function spawnRunner(o: SpawnRunnerOptions): WslRunner {
           timedOut = true;
           kill();
         }, ro.timeoutMs);
+        const onAbort = () => kill();
+        if (ro.signal?.aborted) kill();
+        else ro.signal?.addEventListener('abort', onAbort, { once: true });
         child.stdout!.on('data', (c: Buffer) => {
           outBytes += c.length;
           if (outBytes > max) {

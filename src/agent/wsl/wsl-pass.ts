@@ -21,8 +21,8 @@ export interface WslPassOptions {
   due?: (name: string) => boolean;
   /** Told as each distribution finishes (logging). */
   onOutcome?: (o: DistroOutcome) => void;
-  /** Checked between distributions: true stops the pass (shutdown). */
-  cancelled?: () => boolean;
+  /** Shutdown: the run in flight is killed and no other starts. */
+  signal?: AbortSignal;
 }
 
 export interface WslPassResult {
@@ -34,9 +34,10 @@ export async function wslPass(o: WslPassOptions): Promise<WslPassResult> {
   const list: DistroList = o.only && o.only.length > 0 ? { distros: [...o.only], skipped: [], problem: null } : await listDistros(o.runner, { selection: o.selection, exclude: o.exclude ?? [] });
   const outcomes: DistroOutcome[] = [];
   for (const name of list.distros) {
-    if (o.cancelled?.()) break;
+    if (o.signal?.aborted) break;
     if (o.due && !o.due(name)) continue;
-    const r = await runInDistro(o.runner, name, { mode: o.mode, linuxExe: o.linuxExe, policy: o.policy, timeoutMs: o.timeoutMs });
+    const r = await runInDistro(o.runner, name, { mode: o.mode, linuxExe: o.linuxExe, policy: o.policy, timeoutMs: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+    if (o.signal?.aborted) break; // killed by the shutdown: not a verdict on the distribution
     outcomes.push(r);
     o.onOutcome?.(r);
   }

@@ -9,7 +9,8 @@
  *     report each one as its own device (distro-reporting.ts), retry what the spools still hold
  *     write `<state dir>/wsl/status.json` (what `ccfleet wsl list` shows)
  * One pass at a time (the scheduler never overlaps a job's runs); a failing distribution is one error in
- * the log and that distribution's report, and is looked at again after everyMs like the others.
+ * the log and that distribution's report, and is looked at again after everyMs like the others. Off when
+ * the daemon runs on a re-rooted tree (--root: that tree's WSL is not this machine's).
  * All timing comes from the scheduler module (../scheduler.ts).
  */
 import path from 'node:path';
@@ -55,6 +56,7 @@ export class WslService {
   private readonly status: Record<string, WslDistroStatus> = {};
   private lastProblem: string | null = null;
   private stopping = false;
+  private readonly abort = new AbortController();
 
   constructor(private readonly o: WslServiceOptions) {
     this.scheduler = new Scheduler({ ...(o.clock ? { clock: o.clock } : {}), onError: (err) => o.log.error('WSL pass failed', { error: err instanceof Error ? err.message : String(err) }) });
@@ -73,8 +75,10 @@ export class WslService {
     if (!(await job.runNow())) await job.idle();
   }
 
+  /** Shutdown: the distribution run in flight is killed (its report is not sent), the timers stop. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.abort.abort();
     await this.scheduler.stop();
     await this.o.reporting?.stop();
   }
@@ -98,7 +102,7 @@ export class WslService {
         return l === undefined || l.digest !== policy.digest || now - l.at >= s.everyMs;
       },
       onOutcome: (o) => this.note(o, policy),
-      cancelled: () => this.stopping,
+      signal: this.abort.signal,
     });
     if (r.list.problem !== this.lastProblem) {
       this.lastProblem = r.list.problem;

@@ -77,7 +77,13 @@ export async function buildMacosPkg(options) {
       console.error(`macos: ${file} is not validly ad-hoc signed (allowed by --allow-unsigned)`);
       continue;
     }
-    for (const s of report.slices) for (const cd of s.codeDirectories) cdhashes.push(cd.cdhash);
+    for (const s of report.slices) {
+      for (const cd of s.codeDirectories) {
+        // The identifier-based Full Disk Access profile matches only this signing identifier.
+        if (cd.identifier !== m.SIGNING_IDENTIFIER) throw new Error(`${file} is signed as ${JSON.stringify(cd.identifier)}, not ${m.SIGNING_IDENTIFIER}`);
+        cdhashes.push(cd.cdhash);
+      }
+    }
   }
 
   const product = m.productFiles({

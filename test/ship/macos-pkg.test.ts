@@ -474,5 +474,11 @@ describe('product archive (bsdtar xar)', () => {
     const bad = buildPkg(bins, path.join(tmp, 'out-tampered'));
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/ccfleet-darwin-arm64 is not validly ad-hoc signed/);
+
+    // Signed under another identifier: the identifier-based Full Disk Access profile would not match it.
+    fs.writeFileSync(path.join(bins, 'ccfleet-darwin-arm64'), adhocSign(machoFixture({ cputype: ARM64, codeBytes: 9000, seed: 2 }).bin, 'org.example.other'));
+    const other = buildPkg(bins, path.join(tmp, 'out-other-id'));
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/signed as "org\.example\.other", not com\.ccfleet\.agent/);
   });
 });

@@ -6,5 +6,6 @@ export { readBom } from '../bom/read.js';
 export { readCpioOdc } from '../cpio/read.js';
 export { launchdPlist } from '../../service/launchd-plist.js';
 export { buildProfiles, committedProfiles } from '../mobileconfig/samples.js';
+export { SIGNING_IDENTIFIER } from '../mobileconfig/pppc.js';
 export { verifyAdhoc } from '../macho/verify.js';
 export { MachoError } from '../macho/errors.js';

@@ -19,7 +19,7 @@ export interface AgentConfigProfileInput {
 export const AGENT_CONFIG_SAMPLE: Required<Omit<AgentConfigProfileInput, 'policy'>> = {
   server: 'https://fleet.example.com',
   enrollSecret: 'REPLACE-WITH-THE-ENROLLMENT-SECRET',
-  policyPublicKeys: ['REPLACE-WITH-THE-POLICY-PUBLIC-KEY (ccfleet keygen prints it)'],
+  policyPublicKeys: ['REPLACE-WITH-THE-POLICY-PUBLIC-KEY (ccfleet policy keygen prints it)'],
   organization: 'Example Corp IT',
 };
 

@@ -192,6 +192,46 @@ describe('ad-hoc signing of a synthetic Mach-O', () => {
     expect(throwsCode(() => adhocSign(machoFixture().bin, ''))).toBe('MACHO_USAGE');
   });
 
+  it('never crashes on a corrupted signature or header: a verdict, or a MachoError', () => {
+    const signed = adhocSign(machoFixture({ codeBytes: 5000 }).bin, ID);
+    const cs = parseMachO64(signed).codeSignature!;
+    const positions = [
+      ...Array.from({ length: 200 }, (_, i) => cs.dataoff + i), // SuperBlob header, index, CodeDirectory header
+      ...Array.from({ length: 64 }, (_, i) => cs.dataoff + cs.datasize - 64 + i), // requirements, CMS wrapper
+      ...Array.from({ length: 400 }, (_, i) => i), // Mach-O header and load commands
+    ];
+    for (const at of positions) {
+      for (const value of [0x00, 0xff, 0x7f]) {
+        const bad = signed.slice();
+        if (bad[at] === value) continue;
+        bad[at] = value;
+        try {
+          const r = verifySignature(bad);
+          // Some bytes are not covered by anything (padding, the CodeDirectory's spare fields).
+          if (r.ok) expect(at >= cs.dataoff || at >= 0x1000).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(MachoError);
+        }
+      }
+    }
+    // Signing a file with a corrupted header either refuses (MachoError) or yields a valid signature.
+    const unsigned = machoFixture({ codeBytes: 5000 }).bin;
+    for (let at = 0; at < 400; at++) {
+      for (const value of [0x00, 0xff, 0x10]) {
+        const bad = unsigned.slice();
+        if (bad[at] === value) continue;
+        bad[at] = value;
+        let out: Uint8Array | undefined;
+        try {
+          out = adhocSign(bad, ID);
+        } catch (e) {
+          expect(e).toBeInstanceOf(MachoError);
+        }
+        if (out) expect(verifyAdhoc(out).ok).toBe(true);
+      }
+    }
+  });
+
   it('reports an unsigned file as a verdict, not an error', () => {
     const r = verifySignature(machoFixture().bin);
     expect(r.ok).toBe(false);
@@ -295,7 +335,6 @@ for (const target of ['darwin-x64', 'darwin-arm64']) {
       const r = verifyAdhoc(signed);
       expect(codes(r)).toEqual([]);
       expect(r.slices[0]!.codeDirectories[0]!.execSeg).toEqual({ base: 0, limit: parseMachO64(bin).text!.filesize, flags: 1 });
-      expect(Buffer.from(adhocSign(signed, ID)).equals(Buffer.from(signed))).toBe(true);
     });
   });
 }
@@ -303,8 +342,13 @@ for (const target of ['darwin-x64', 'darwin-arm64']) {
 // The real pipeline: postject (as the SEA build runs it) drops LC_CODE_SIGNATURE and adds a NODE_SEA
 // segment before __LINKEDIT; the ad-hoc signature must then be added from scratch.
 const POSTJECT = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
+// postject takes ~10 s of CPU, so it runs only where CCFLEET_SHIP=require (CI); the SEA build runs it anyway.
 describe('postject-injected darwin-arm64 binary', { timeout: 300_000 }, () => {
   it('signs and verifies after injection', async (ctx) => {
+    if (!REQUIRED) {
+      process.stderr.write('macho test: postject injection skipped (slow; runs with CCFLEET_SHIP=require)\n');
+      return ctx.skip();
+    }
     const path = await nodeBinary('darwin-arm64');
     if (!path || !existsSync(POSTJECT)) {
       if (REQUIRED) throw new Error(`CCFLEET_SHIP=require but ${path ? POSTJECT : 'the darwin-arm64 node binary'} is missing`);

@@ -28,6 +28,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** A NUL-terminated ASCII string starting at `o` (up to `end`). */
 export function cString(b: Uint8Array, o: number, end = b.byteLength): string {
+  need(b, o, 0, 'string');
   let e = o;
   while (e < end && b[e] !== 0) e++;
   return Buffer.from(b.buffer, b.byteOffset + o, e - o).toString('latin1');

@@ -36,6 +36,7 @@ export function parseFat(bin: Uint8Array): FatFile {
   const n = u32be(bin, 4);
   const entry = is64 ? 32 : 20;
   need(bin, 8, n * entry, 'fat arch table');
+  if (n === 0) throw new MachoError('MACHO_LAYOUT', 'a universal file with no slices');
   const arches: FatArch[] = [];
   for (let i = 0; i < n; i++) {
     const o = 8 + i * entry;

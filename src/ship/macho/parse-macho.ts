@@ -98,6 +98,10 @@ export function parseMachO64(bin: Uint8Array): MachO64 {
     }
     off += size;
   }
+  // Appending a load command goes at the end of the last one: sizeofcmds must be exactly that end.
+  if (off !== m.loadCommandsEnd) {
+    throw new MachoError('MACHO_LAYOUT', `load commands end at ${off}, but sizeofcmds says ${m.loadCommandsEnd}`);
+  }
   return m;
 }
 

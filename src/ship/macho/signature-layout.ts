@@ -29,6 +29,8 @@ export function codeLimitOf(m: MachO64, bin: Uint8Array): { sigOff: number; addC
   if (!m.text) throw new MachoError('MACHO_LAYOUT', 'no __TEXT segment');
   if (!le) throw new MachoError('MACHO_LAYOUT', 'no __LINKEDIT segment');
   const leEnd = le.fileoff + le.filesize;
+  const beyond = m.segments.find((s) => s.filesize > 0 && s.fileoff + s.filesize > bin.byteLength);
+  if (beyond) throw new MachoError('MACHO_TRUNCATED', `segment ${beyond.name} runs past the end of the file`);
   if (m.segments.some((s) => s !== le && s.filesize > 0 && s.fileoff + s.filesize > le.fileoff)) {
     throw new MachoError('MACHO_LAYOUT', '__LINKEDIT is not the last segment in the file');
   }

@@ -224,8 +224,13 @@ describe('deb maintainer scripts against a temp root', () => {
 
   it('install enables (as files, systemd not running), makes the folders; remove disables and keeps them; reinstall re-enables; purge clears', (ctx) => {
     if (need(ctx, 'systemctl')) return;
+    // A config preseeded world-readable (it holds the enrollment secret) is made private.
+    fs.mkdirSync(path.join(root, 'etc/ccfleet'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'etc/ccfleet/agent.json'), '{}', { mode: 0o644 });
+    fs.chmodSync(path.join(root, 'etc/ccfleet/agent.json'), 0o644);
     let r = run('postinst', 'configure', '');
     expect(r.status, r.stderr).toBe(0);
+    expect(mode(path.join(root, 'etc/ccfleet/agent.json'))).toBe('600');
     expect(r.stdout).toContain('installed under');
     expect(wants()).toEqual(['ccfleet-config.path', 'ccfleet.service']);
     expect(mode(path.join(root, 'var/lib/ccfleet'))).toBe('700');
@@ -256,7 +261,6 @@ describe('deb maintainer scripts against a temp root', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(wants()).toEqual([]);
 
-    fs.mkdirSync(path.join(root, 'etc/ccfleet'), { recursive: true });
     fs.writeFileSync(path.join(root, 'etc/ccfleet/agent.json.dpkg-old'), '{}');
     r = run('postrm', 'purge');
     expect(r.status, r.stderr).toBe(0);

@@ -14,6 +14,7 @@ export function debScripts(o: ShellOptions = DEB): { postinst: string; prerm: st
 case "$1" in
   configure|abort-upgrade|abort-remove|abort-deconfigure)
     make_dirs
+    protect_config
     if { [ "$1" = configure ] && [ -z "\${2:-}" ]; } || [ -e "$ROOT${REENABLE_MARK}" ]; then
       rm -f "$ROOT${REENABLE_MARK}"
       enable_units

@@ -3,6 +3,10 @@
  * commented out, so it parses to `{}`: a valid config that names no policy source. The daemon then exits
  * 2 ("no policy"), which the unit does not restart; ccfleet-config.path starts it once IT writes a real
  * config. JSONC, like every agent config.
+ *
+ * Do not change this text lightly: it is a dpkg conffile, and a new default makes dpkg ask on upgrade
+ * (and fail, without a terminal) on every machine where IT edited the file, unless apt/dpkg runs with
+ * --force-confold. The same holds for a file preseeded before the first install (docs/install-linux.md).
  */
 export const DEFAULT_AGENT_CONFIG = `// ccfleet agent configuration (JSONC: comments and trailing commas are allowed).
 //

@@ -17,6 +17,7 @@ export function rpmScriptlets(o: ShellOptions = RPM): { post: string; preun: str
   return {
     post: shellScript('ccfleet %post: folders; first install ($1 = 1) enables and starts the service.', o, `
 make_dirs
+protect_config
 if [ "$1" -eq 1 ]; then
   enable_units
   reload_manager

@@ -47,6 +47,11 @@ make_dirs() {
   # Claude Code's managed-settings folder (the daemon's drop-in goes in it); never re-moded if present.
   [ -d "$ROOT/etc/claude-code" ] || install -d -m 0755 "$ROOT/etc/claude-code"
 }
+# The config holds the enrollment secret: whoever wrote it (a preseeding MDM script, an editor), it must not
+# stay readable by users. A regular file only (never chmod through a symlink).
+protect_config() {
+  if [ -f "$ROOT/etc/ccfleet/agent.json" ] && [ ! -L "$ROOT/etc/ccfleet/agent.json" ]; then chmod go-rwx "$ROOT/etc/ccfleet/agent.json"; fi
+}
 reload_manager() { if systemd_running; then live_systemctl daemon-reload; fi; }
 enable_units() { offline_systemctl enable $UNITS; }
 disable_units() { offline_systemctl disable $UNITS; }

@@ -40,6 +40,7 @@ for u in ${ALL_UNITS}; do install -m 0644 "$HERE/systemd/$u" "$ROOT${LOCAL_UNIT_
 # The config is IT's: installed once, never overwritten.
 [ -e "$ROOT${CONFIG_FILE}" ] || install -m 0600 "$HERE/agent.json" "$ROOT${CONFIG_FILE}"
 make_dirs
+protect_config
 if [ -z "$UPGRADE" ]; then
   enable_units
   reload_manager

@@ -72,7 +72,7 @@ const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; mu
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'history-days': { type: 'string' }, 'stale-hours': { type: 'string' }, 'rate-limit': { type: 'string' }, 'log-level': { type: 'string' },
   },
   report: { once: { type: 'boolean' } },
-  wsl: { distro: { type: 'string', multiple: true }, all: { type: 'boolean' }, timeout: { type: 'string' }, 'linux-exe': { type: 'string' }, 'wsl-exe': { type: 'string' } },
+  wsl: { distro: { type: 'string', multiple: true }, all: { type: 'boolean' }, timeout: { type: 'string' }, 'linux-exe': { type: 'string' }, 'wsl-exe': { type: 'string' }, report: { type: 'boolean' } },
   check: { format: { type: 'string' } },
   repair: { format: { type: 'string' } },
   // policy keygen --out <dir> | sign --key <pem> [--out <file.sig>] [--force] | verify [--sig <file>] --public-key <b64>...

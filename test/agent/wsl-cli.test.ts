@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { cli, repoRoot } from '../support/cli.js';
+import { testBundle, testNode } from '../support/runtime.js';
+import { startFakeServer } from './report-fake-server.js';
 import { drift, fakeWsl, LINUX_EXE, type FakeWsl } from './wsl-fixture.js';
 
 const policy = path.join(repoRoot, 'policies', 'alias-routing.jsonc');
@@ -21,6 +24,18 @@ function setup(...a: Parameters<typeof fakeWsl>) {
   const config = path.join(dir, 'agent.json');
   fs.writeFileSync(config, JSON.stringify({ wsl: { linuxExecutable: LINUX_EXE, exclude: ['Excluded'] } }));
   return { f: fake, common: ['--wsl-exe', fake.exe, '--config', config, '--state-dir', path.join(dir, 'state')] };
+}
+
+/** The CLI as a child without blocking this process (the fake server answers from here). */
+function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(testNode, [testBundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('ccfleet wsl', () => {
@@ -72,6 +87,38 @@ describe('ccfleet wsl', () => {
       const r = cli([...bad, ...common]);
       expect(r.code, bad.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^ccfleet: USAGE: /);
+    }
+  }, 60_000);
+
+  it('--report: each distribution enrolls and reports as its own device; --report needs a server', async () => {
+    const server = await startFakeServer({ enrollSecret: 'cli-secret' });
+    try {
+      const { f, common } = setup([{ name: 'Ubuntu' }, { name: 'Broken', exe: 'garbage' }]);
+      drift(f.machine('Ubuntu'));
+      const noServer = cli(['wsl', 'repair', '--report', '--policy', policy, ...common]);
+      expect(noServer.code).toBe(2);
+      expect(noServer.stderr).toMatch(/^ccfleet: CONFIG_INVALID: --report needs "server"/);
+      const config = path.join(dir, 'with-server.json');
+      fs.writeFileSync(config, JSON.stringify({ server: server.url, enrollSecret: 'cli-secret', wsl: { linuxExecutable: LINUX_EXE } }));
+      const args = ['wsl', 'repair', '--report', '--json', '--policy', policy, '--wsl-exe', f.exe, '--config', config, '--state-dir', path.join(dir, 'state')];
+      const r = await cliAsync(args);
+      expect(r.code, r.stderr).toBe(1); // Broken is not compliant
+      expect(JSON.parse(r.stdout).reports).toEqual({ built: 2, pending: 0 });
+      const reports = [...server.reports.values()];
+      expect(reports.map((x) => [x.hostname.split('/')[1], x.compliant, x.os.platform]).sort()).toEqual([
+        ['Broken', false, 'wsl'],
+        ['Ubuntu', true, 'wsl'],
+      ]);
+      const hostId = fs.readFileSync(path.join(dir, 'state', 'device-id'), 'utf8').trim();
+      expect(reports.map((x) => x.deviceId).sort()).toEqual([`${hostId}:wsl:broken`, `${hostId}:wsl:ubuntu`]);
+      expect(reports.find((x) => x.hostname.endsWith('/Ubuntu'))!.events.some((e) => e.kind === 'drift-repaired')).toBe(true);
+      // a second run reuses each distribution's token (no new enrollment)
+      const again = await cliAsync(args);
+      expect(again.code, again.stderr).toBe(1);
+      expect(server.requests.filter((q) => q.path === '/v1/enroll')).toHaveLength(2);
+      expect(server.reports.size).toBe(4);
+    } finally {
+      await server.close();
     }
   }, 60_000);
 });

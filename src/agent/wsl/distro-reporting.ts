@@ -69,8 +69,11 @@ export class WslReporting {
 
   constructor(private readonly o: WslReportingOptions) {}
 
-  /** Spools a report for each outcome that calls for one, then delivers every spool that has something. */
-  async report(outcomes: readonly DistroOutcome[], ctx: PassContext): Promise<Map<string, ReportDecision>> {
+  /**
+   * Spools a report for each outcome that calls for one, then delivers every spool that has something.
+   * `remaining`: reports still spooled afterwards, over all distributions.
+   */
+  async report(outcomes: readonly DistroOutcome[], ctx: PassContext): Promise<{ decisions: Map<string, ReportDecision>; remaining: number }> {
     const decisions = new Map<string, ReportDecision>();
     const now = this.now();
     for (const o of outcomes) {
@@ -81,8 +84,8 @@ export class WslReporting {
         this.o.log.error(`WSL ${o.distro}: could not spool a report: ${(e as Error).message}`);
       }
     }
-    await this.retry();
-    return decisions;
+    const rounds = await this.retry();
+    return { decisions, remaining: rounds.reduce((n, r) => n + r.remaining, 0) };
   }
 
   /** Delivers what any distribution's spool holds (each sender keeps its own backoff). */

@@ -3,7 +3,12 @@
  * src/agent/wsl/wsl-service.ts). Same listing, same per-distribution run, same outcomes; the output is a
  * table or, with --json, `{ compliant, mode, distributions: [...], skipped, problem }`.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import { createLogger } from '../../agent/log.js';
+import { reportingParts } from '../../agent/report/setup.js';
+import { WslReporting } from '../../agent/wsl/distro-reporting.js';
 import { CcfleetError } from '../../core/errors.js';
 import { defaultWslExe, wslSettings } from '../../agent/wsl/config.js';
 import { listDistros, type DistroList } from '../../agent/wsl/distros.js';
@@ -14,6 +19,7 @@ import { wslStatusPath, type WslDistroStatus } from '../../agent/wsl/wsl-service
 import type { CommonOptions } from '../args.js';
 import { baseContext, resolvePolicy } from '../context.js';
 import { table } from '../table.js';
+import { VERSION } from '../version.js';
 import type { CommandResult } from './result.js';
 
 export async function wslCommand(rest: readonly string[], opts: CommonOptions, extra: Record<string, unknown>): Promise<CommandResult> {
@@ -21,7 +27,7 @@ export async function wslCommand(rest: readonly string[], opts: CommonOptions, e
   if (sub !== 'list' && sub !== 'check' && sub !== 'repair') throw new CcfleetError('USAGE', `ccfleet wsl needs list, check or repair${sub === undefined ? '' : `, not "${sub}"`} (see ccfleet wsl --help)`);
   if (more.length > 0) throw new CcfleetError('USAGE', `unexpected argument "${more[0]}" (see ccfleet wsl --help)`);
   const distros = (extra.distro as string[] | undefined) ?? [];
-  if (sub === 'list' && distros.length > 0) throw new CcfleetError('USAGE', '--distro applies to check and repair');
+  if (sub === 'list' && (distros.length > 0 || extra.report)) throw new CcfleetError('USAGE', `--${distros.length > 0 ? 'distro' : 'report'} applies to check and repair`);
   for (const d of distros) if (!/^[^\s\\/:"]{1,256}$/.test(d)) throw new CcfleetError('USAGE', `--distro "${d}" is not a distribution name`);
   const timeout = extra.timeout as string | undefined;
   if (timeout !== undefined && (!/^[0-9]+$/.test(timeout) || Number(timeout) < 15 || Number(timeout) > 3600)) throw new CcfleetError('USAGE', `--timeout must be whole seconds from 15 to 3600, got "${timeout}"`);
@@ -41,7 +47,9 @@ export async function wslCommand(rest: readonly string[], opts: CommonOptions, e
     return { exitCode: 0, stdout: renderList(list, last, selection) };
   }
 
+  if (extra.report && !ctx.config.server) throw new CcfleetError('CONFIG_INVALID', '--report needs "server" in the agent config (--config <agent.json>)');
   const policy = await resolvePolicy(opts, ctx.config);
+  const bytes = Buffer.from(JSON.stringify(policy));
   const r = await wslPass({
     runner,
     selection,
@@ -49,15 +57,40 @@ export async function wslCommand(rest: readonly string[], opts: CommonOptions, e
     only: distros,
     mode: sub,
     linuxExe: (extra['linux-exe'] as string | undefined) ?? s.linuxExe,
-    policy: Buffer.from(JSON.stringify(policy)),
+    policy: bytes,
     timeoutMs: timeout !== undefined ? Number(timeout) * 1000 : s.timeoutMs,
   });
   if (r.list.problem !== null) throw new CcfleetError('CONFIG_INVALID', `cannot list WSL distributions: ${r.list.problem}`);
   const compliant = r.outcomes.every((o) => o.kind === 'ok' && o.report.compliant);
+  const sent = extra.report ? await reportOutcomes(r.outcomes, { opts, ctx, policy, bytes, mode: sub }) : null;
   const out = opts.json
-    ? `${JSON.stringify({ compliant, mode: sub, distributions: r.outcomes.map(jsonOf), skipped: r.list.skipped }, null, 2)}\n`
+    ? `${JSON.stringify({ compliant, mode: sub, distributions: r.outcomes.map(jsonOf), skipped: r.list.skipped, ...(sent ? { reports: sent } : {}) }, null, 2)}\n`
     : renderOutcomes(r.outcomes, r.list, selection);
-  return { exitCode: compliant ? 0 : 1, stdout: out };
+  const note = sent && sent.pending > 0 ? `ccfleet: ${sent.pending} WSL report(s) spooled for later (the server could not take them now)\n` : '';
+  return { exitCode: compliant ? 0 : 1, stdout: out, ...(note ? { stderr: note } : {}) };
+}
+
+/**
+ * --report: each distribution reported as its own device (src/agent/wsl/distro-reporting.ts), with the
+ * state dir's device id as the host's: tokens and spools under <state dir>/wsl/. Run as the Windows user
+ * (a scheduled task), give --state-dir a folder of that user's.
+ */
+async function reportOutcomes(
+  outcomes: readonly DistroOutcome[],
+  o: { opts: CommonOptions; ctx: ReturnType<typeof baseContext>; policy: Awaited<ReturnType<typeof resolvePolicy>>; bytes: Buffer; mode: 'check' | 'repair' },
+): Promise<{ built: number; pending: number }> {
+  const log = createLogger({ logDir: null, console: o.opts.json ? 'json' : 'plain', level: 'warn' });
+  const parts = reportingParts({ config: o.ctx.config, stateDir: o.ctx.stateDir, platform: 'windows', agentVersion: VERSION, userAgent: `ccfleet/${VERSION} (${os.platform()}; wsl)`, log });
+  const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+  const reporting = new WslReporting({ server: parts.server, enrollSecret: o.ctx.config.enrollSecret, stateDir: o.ctx.stateDir, http: parts.http, host: () => ({ ...parts.identity(), agentVersion: VERSION, arch }), log });
+  try {
+    const digest = createHash('sha256').update(o.bytes).digest('hex');
+    const r = await reporting.report(outcomes, { policy: { id: o.policy.id, version: o.policy.version }, digest, homePaths: o.policy.report?.homePaths ?? 'full', mode: o.mode });
+    return { built: [...r.decisions.values()].filter((d) => d === 'spooled').length, pending: r.remaining };
+  } finally {
+    await reporting.stop();
+    await log.close();
+  }
 }
 
 const jsonOf = (o: DistroOutcome) =>

@@ -1,7 +1,7 @@
 /** `ccfleet wsl --help` (kept beside the command; help.ts lists it). */
 export const WSL_HELP = `Usage: ccfleet wsl list  [--all] [--json]
-       ccfleet wsl check  [--distro <name>]... [--all] [--json] [options]
-       ccfleet wsl repair [--distro <name>]... [--all] [--json] [options]
+       ccfleet wsl check  [--distro <name>]... [--all] [--report] [--json] [options]
+       ccfleet wsl repair [--distro <name>]... [--all] [--report] [--json] [options]
 
 Windows: enforce the policy inside WSL distributions, each a Linux machine of its own, with the Linux
 executable shipped beside ccfleet.exe (run in the distribution as root: wsl.exe -d <name> -u root --exec …).
@@ -19,11 +19,15 @@ account such as LocalSystem sees none.
   --timeout <seconds>      per distribution (default 120, or the agent config's wsl.timeoutSeconds)
   --linux-exe <path>       Windows path of ccfleet's Linux executable (default: ccfleet-linux-x64 beside
                            ccfleet.exe, or the agent config's wsl.linuxExecutable)
+  --report                 also report each distribution to the server as a device of its own (agent config
+                           "server" and "enrollSecret"; tokens and spools under <state dir>\\wsl\\; a report the
+                           server cannot take now stays spooled for the next run). Run as a Windows user (a
+                           scheduled task), give a --state-dir of that user's
   --wsl-exe <path>         the wsl.exe to run (default %SystemRoot%\\System32\\wsl.exe; troubleshooting, tests)
   --policy <file-or-url>   policy to enforce (default: the agent config's source); its exact content is handed to
                            each distribution on stdin
   --config <file>          agent configuration (default: the platform's)
-  --state-dir <dir>        where the service's WSL status is read from (list)
+  --state-dir <dir>        where the service's WSL status is read from (list), and --report keeps its state
   --json                   one JSON document on stdout: per distribution its outcome and ccfleet's own report
 
 An error in one distribution (ccfleet exits 2 there, prints something that is not a report, is not found,

@@ -153,4 +153,17 @@ describe('the daemon\'s WSL pass', () => {
     expect(createDaemonWsl({ ...base, platform: 'windows', root: '/tmp/some-tree' })).toBeNull();
     expect(createDaemonWsl({ ...base, platform: 'windows' })).not.toBeNull();
   });
+
+  it('says once at start-up when the service account cannot see any distribution (LocalSystem)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-wsl-log-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const log = createLogger({ logDir: dir, console: false, level: 'info' });
+    cleanups.push(() => log.close());
+    const base = { platform: 'windows' as const, root: null, config: {}, stateDir: dir, log, digest: () => null, reporting: null, agentVersion: '1' };
+    createDaemonWsl({ ...base, account: 'alice' });
+    createDaemonWsl({ ...base, account: 'SYSTEM' });
+    const text = () => (fs.existsSync(path.join(dir, 'ccfleet.log')) ? fs.readFileSync(path.join(dir, 'ccfleet.log'), 'utf8') : '');
+    await expect.poll(text).toMatch(/runs as SYSTEM, which sees no WSL distributions/);
+    expect(text()).not.toMatch(/runs as alice/);
+  });
 });

@@ -8,6 +8,7 @@
  * Null when there is nothing to do: not Windows, --root, or `wsl.enabled: false`. Reporting per distribution
  * needs the agent config's `server` (the same server, CA and enrollment secret as the Windows device).
  */
+import os from 'node:os';
 import type { PlatformName } from '../../platform/types.js';
 import type { AgentConfig } from '../agent-config.js';
 import type { Logger } from '../log.js';
@@ -36,6 +37,8 @@ export interface DaemonWslOptions {
   execPath?: string;
   arch?: string;
   clock?: Clock;
+  /** Tests: the account the daemon runs as (default os.userInfo().username). */
+  account?: string;
   onPass?: WslServiceOptions['onPass'];
 }
 
@@ -59,6 +62,11 @@ export function createDaemonWsl(o: DaemonWslOptions): WslService | null {
         ...(o.config.heartbeatMinutes !== undefined ? { heartbeatMs: o.config.heartbeatMinutes * 60_000 } : {}),
       })
     : null;
+  const account = o.account ?? safeUserName();
+  if (/^(system|local ?service|network ?service)$/i.test(account) || account.endsWith('$')) {
+    // WSL distributions are per user (microsoft/WSL#11280): this account lists none, whatever the laptop has.
+    o.log.warn(`WSL: the service runs as ${account}, which sees no WSL distributions (they belong to Windows users); enforce them with the per-user task or an install inside each distribution (docs/wsl.md)`);
+  }
   const policy = enforcedPolicyReader(o.stateDir);
   return new WslService({
     settings,
@@ -70,4 +78,12 @@ export function createDaemonWsl(o: DaemonWslOptions): WslService | null {
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.onPass ? { onPass: o.onPass } : {}),
   });
+}
+
+function safeUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return '';
+  }
 }

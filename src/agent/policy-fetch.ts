@@ -20,6 +20,7 @@
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { describeNetworkError, proxyNote } from './doctor/http.js';
 import { readFileCapped } from './policy-bytes.js';
+import { sessionKeepingConnector } from './tls-sessions.js';
 import { decodeSignatureHeader, MAX_SIGNATURE_BYTES, SIGNATURE_HEADER } from './policy-signing.js';
 
 export interface FetchPolicyOptions {
@@ -124,7 +125,41 @@ type HttpAnswer =
   | { kind: 'too-large' }
   | { kind: 'failure'; message: string; retryable: boolean };
 
-/** One dispatcher per fetch (closed afterwards: nothing stays open between refreshes). */
+/**
+ * Dispatchers shared by every fetch with the same timeout and trust roots, so TLS sessions are resumed
+ * across refreshes (tls-sessions.ts: a resumed TLS 1.3 handshake skips the certificate chain, most of
+ * the bytes of a 304 refresh). Nothing stays open between refreshes: an idle
+ * connection closes after KEEP_ALIVE_MS, far below the 5-minute cadence. A few entries at most (one per
+ * configuration the process has used).
+ */
+const shared = new Map<string, Dispatcher>();
+const KEEP_ALIVE_MS = 2_000;
+const MAX_SHARED = 4;
+
+function dispatcherFor(o: FetchPolicyOptions): Dispatcher {
+  const key = JSON.stringify([o.timeoutMs, o.ca ?? null]);
+  const hit = shared.get(key);
+  if (hit) return hit;
+  const tls = { timeout: o.timeoutMs, ...(o.ca ? { ca: [...o.ca] } : {}) };
+  // Direct connections keep their TLS sessions (tls-sessions.ts); through a proxy, undici's own connector.
+  const d = new EnvHttpProxyAgent({ connect: sessionKeepingConnector(tls), requestTls: tls, proxyTls: tls, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS, proxyTunnel: false });
+  if (shared.size >= MAX_SHARED) {
+    const [oldKey, old] = shared.entries().next().value!;
+    shared.delete(oldKey);
+    void old.close().catch(() => undefined);
+  }
+  shared.set(key, d);
+  return d;
+}
+
+/** Closes the shared dispatchers (the daemon stopping; tests). */
+export async function closePolicyHttp(): Promise<void> {
+  const all = [...shared.values()];
+  shared.clear();
+  await Promise.all(all.map((d) => d.close().catch(() => undefined)));
+}
+
+/** One fetch's HTTP: the shared dispatcher for its options, with this fetch's deadline and headers. */
 class Http {
   private readonly dispatcher: Dispatcher;
 
@@ -133,8 +168,7 @@ class Http {
     /** The origin that may receive `o.headers`; null: none may. */
     private readonly trustedOrigin: string | null,
   ) {
-    const tls = { timeout: o.timeoutMs, ...(o.ca ? { ca: [...o.ca] } : {}) };
-    this.dispatcher = new EnvHttpProxyAgent({ connect: tls, requestTls: tls, proxyTls: tls, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, proxyTunnel: false });
+    this.dispatcher = dispatcherFor(o);
   }
 
   async get(url: string, cap: number, extra: Record<string, string>): Promise<HttpAnswer> {
@@ -180,8 +214,9 @@ class Http {
     }
   }
 
+  /** The dispatcher is shared: its idle connections close by themselves (KEEP_ALIVE_MS). */
   close(): Promise<void> {
-    return this.dispatcher.close().catch(() => undefined);
+    return Promise.resolve();
   }
 }
 

@@ -33,6 +33,7 @@ import { mergeReport } from './report-merge.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { planWatches, targetsOf, type Target, type WatchSet } from './watch-plan.js';
 import { WriterPool } from '../writer-pool.js';
+import { closePolicyHttp } from '../policy-fetch.js';
 import { createFolderWatcher, type FolderWatcher } from './watcher.js';
 
 export interface DaemonOptions {
@@ -177,6 +178,7 @@ export class Daemon {
     await Promise.race([stopped, new Promise((r) => setTimeout(r, graceMs).unref())]);
     await this.watcher.close();
     this.writers?.close();
+    await closePolicyHttp();
     this.saveStatus(true);
     this.log.info('daemon stopped');
   }

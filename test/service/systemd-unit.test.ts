@@ -114,6 +114,10 @@ describe('systemd-analyze', () => {
     const r = spawnSync('systemd-analyze', ['verify', ...Object.keys(files).map((n) => path.join(dir, n))], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    // systemd's own exposure score (0 best, 10 worst; a bare root service is 9.6): a guard against losing hardening.
+    const sec = spawnSync('systemd-analyze', ['security', '--offline=true', path.join(dir, 'ccfleet.service')], { encoding: 'utf8' });
+    const score = Number(/Overall exposure level for ccfleet\.service: ([0-9.]+)/.exec(sec.stdout + sec.stderr)?.[1]);
+    expect(score).toBeLessThanOrEqual(3.0);
     // A unit with a typo is caught the same way (the check above can fail).
     fs.writeFileSync(path.join(dir, 'ccfleet.service'), files['ccfleet.service']!.replace('UMask=', 'UMsk='));
     const bad = spawnSync('systemd-analyze', ['verify', path.join(dir, 'ccfleet.service')], { encoding: 'utf8' });

@@ -131,8 +131,8 @@ function buildRpm(work: string, arch: LinuxArch, binary: string, o: BuildLinuxOp
   fs.copyFileSync(built, out);
 }
 
-function buildTar(work: string, arch: LinuxArch, binary: string, o: BuildLinuxOptions, out: string): void {
-  const name = path.basename(out, '.tar.gz');
+function buildTar(work: string, arch: LinuxArch, binary: string, o: BuildLinuxOptions, out: string, fileName: string): void {
+  const name = fileName.replace(/\.tar\.gz$/, '');
   const base = path.join(work, 'tar');
   const dir = path.join(base, name);
   fs.mkdirSync(path.join(dir, 'systemd'), { recursive: true, mode: 0o755 });
@@ -155,7 +155,7 @@ function buildTar(work: string, arch: LinuxArch, binary: string, o: BuildLinuxOp
   run('tar', ['--owner=0', '--group=0', '--numeric-owner', '--sort=name', '-czf', out, '-C', base, name]);
 }
 
-const BUILDERS: Record<LinuxFormat, typeof buildDeb> = { deb: buildDeb, rpm: buildRpm, tar: buildTar };
+const BUILDERS: Record<LinuxFormat, typeof buildTar> = { deb: buildDeb, rpm: buildRpm, tar: buildTar };
 
 export function buildLinuxPackages(o: BuildLinuxOptions): BuiltPackage[] {
   const formats = o.formats ?? ['deb', 'rpm', 'tar'];
@@ -173,9 +173,15 @@ export function buildLinuxPackages(o: BuildLinuxOptions): BuiltPackage[] {
         const dir = path.join(work, `${arch}-${format}`);
         fs.mkdirSync(dir);
         const out = path.resolve(o.outDir, names[format]);
-        fs.rmSync(out, { force: true });
-        BUILDERS[format](dir, arch, binary, o, out);
-        fs.rmSync(dir, { recursive: true, force: true }); // a ~110 MB binary per stage: free it at once
+        // Built beside its final name, then renamed: a reader never sees half a package.
+        const partial = path.join(path.dirname(out), `.${names[format]}.${process.pid}.partial`);
+        try {
+          BUILDERS[format](dir, arch, binary, o, partial, names[format]);
+          fs.renameSync(partial, out);
+        } finally {
+          fs.rmSync(partial, { force: true });
+          fs.rmSync(dir, { recursive: true, force: true }); // a ~110 MB binary per stage: free it at once
+        }
         const bytes = fs.statSync(out).size;
         built.push({ format, arch, file: out, bytes });
         o.log?.(`${path.relative(process.cwd(), out) || out} (${(bytes / 1048576).toFixed(1)} MiB)`);

@@ -72,7 +72,7 @@ export function rpmSpec(i: RpmSpecInput): string {
 %global debug_package %{nil}
 %define __os_install_post %{nil}
 %define _build_id_links none
-%define _binary_payload w6.xzdio
+%define _binary_payload w6T.xzdio
 Name: ccfleet
 Version: ${i.versions.rpm}
 Release: ${i.versions.rpmRelease}

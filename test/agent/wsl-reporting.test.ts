@@ -24,7 +24,7 @@ const machine = (compliant: boolean, repaired = false): MachineReport => ({
   platform: 'wsl',
   managed: { compliant: true, dir: '/etc/claude-code', findings: [] },
   users: [],
-  files: repaired ? [{ path: '/home/a/.claude/settings.json', scope: 'user', role: 'settings', user: 'a', state: 'repaired', compliant: true, findings: [{ code: 'model-present', key: 'model' }] } as MachineReport['files'][number]] : [],
+  files: repaired ? [{ path: '/home/a/.claude/settings.json', scope: 'user', role: 'user', user: 'a', state: 'repaired', compliant: true, findings: [{ code: 'model-present', key: 'model' }] }] : [],
   summary: { users: 0, files: 0, nonCompliantUsers: 0, repaired: repaired ? 1 : 0, unsafe: 0, unparseable: 0, errors: 0 },
 });
 const ok = (m: MachineReport): DistroOutcome => ({ distro: 'Ubuntu', kind: 'ok', report: m, exitCode: 0, kernel: '6.6.87.2-microsoft-standard-WSL2', ms: 1 });

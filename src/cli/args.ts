@@ -42,10 +42,10 @@ const common = {
 } as const;
 
 /** The commands this build knows; `help` prints the overview. */
-export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'report', 'policy', 'restore', 'server', 'wsl', 'version', 'help'] as const;
+export const COMMANDS = ['check', 'repair', 'status', 'doctor', 'daemon', 'report', 'policy', 'restore', 'server', 'wsl', 'service', 'version', 'help'] as const;
 
 /** Commands that take positional arguments (`policy lint <file>`, `help <command>`). */
-const POSITIONAL_COMMANDS = new Set(['policy', 'help', 'wsl']);
+const POSITIONAL_COMMANDS = new Set(['policy', 'help', 'wsl', 'service']);
 
 /** Common options a command would silently ignore: refused instead (`restore --user bob` must not restore everyone's files). */
 const MACHINE_OPTIONS = ['policy', 'config', 'root', 'platform', 'user', 'state-dir'] as const;
@@ -59,6 +59,8 @@ const NOT_FOR: Record<string, readonly string[]> = {
   server: MACHINE_OPTIONS.filter((k) => k !== 'policy'),
   // `wsl check|repair` runs in WSL distributions, not on this machine's tree or users.
   wsl: ['root', 'platform', 'user'],
+  // `service install|uninstall|status` registers the daemon; it reads no policy, config or users.
+  service: ['policy', 'config', 'user', 'state-dir'],
 };
 
 /** Extra options per command (beyond the common ones). */
@@ -72,6 +74,7 @@ const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; mu
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'history-days': { type: 'string' }, 'stale-hours': { type: 'string' }, 'rate-limit': { type: 'string' }, 'log-level': { type: 'string' },
   },
   report: { once: { type: 'boolean' } },
+  service: { binary: { type: 'string' } },
   wsl: { distro: { type: 'string', multiple: true }, all: { type: 'boolean' }, timeout: { type: 'string' }, 'linux-exe': { type: 'string' }, 'wsl-exe': { type: 'string' }, report: { type: 'boolean' } },
   check: { format: { type: 'string' } },
   repair: { format: { type: 'string' } },
@@ -118,7 +121,7 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   const format = values.format as string | undefined;
   if (format !== undefined && !(MDM_FORMATS as readonly string[]).includes(format)) throw new CcfleetError('USAGE', `--format must be one of ${MDM_FORMATS.join(', ')}, got "${format}"`);
   if (format !== undefined && values.json) throw new CcfleetError('USAGE', '--format and --json are two different outputs: give one');
-  if (values['dry-run'] && command !== 'repair' && command !== 'restore') throw new CcfleetError('USAGE', '--dry-run applies to repair and restore only');
+  if (values['dry-run'] && command !== 'repair' && command !== 'restore' && command !== 'service') throw new CcfleetError('USAGE', '--dry-run applies to repair, restore and service only');
   const opts: CommonOptions = {
     policy: values.policy as string | undefined,
     config: values.config as string | undefined,

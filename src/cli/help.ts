@@ -39,6 +39,7 @@ Commands:
   restore        put back files as they were before ccfleet changed them
   server         run the ccfleet server (enrollment, signed policy, reports, fleet API, dashboard, /metrics)
   wsl list | check | repair   Windows: enforce inside the WSL distributions (0 all compliant, 1 not, 2 error)
+  service install | uninstall | status   register the daemon with systemd, launchd or Windows (NSSM)
   version        print the version (also --version)
 
 Run 'ccfleet <command> --help' for the options of a command.`,
@@ -173,6 +174,25 @@ tokens and secrets: command lines are visible to every user of the machine.
   --log-level <level>         error | warn | info | debug (default info)
   --json                      log JSON lines on stderr instead of plain lines`,
   wsl: WSL_HELP,
+  service: `Usage: ccfleet service install | uninstall | status [--dry-run] [--binary <path>] [--json] [--root <dir>] [--platform <os>]
+
+Register the daemon with the system's service manager — what the packages do, usable by hand (as root or an
+administrator; status needs no rights):
+  linux, wsl   systemd: ccfleet.service + ccfleet-config.path/.service in /etc/systemd/system (or the package's
+               units in /usr/lib/systemd/system, enabled as they are), daemon-reload, enable, restart
+  darwin       launchd: /Library/LaunchDaemons/com.ccfleet.agent.plist, launchctl bootstrap system (retried)
+  windows      NSSM (nssm.exe beside ccfleet.exe): the service "ccfleet", automatic, LocalSystem, started
+uninstall stops and removes what install registered (never config, state or logs; never the package's files).
+
+  --dry-run         print the plan (with --json: the files' full text) and change nothing
+  --binary <path>   the executable the service runs (default: this one when it is a single executable, else the
+                    packaged path: /usr/lib/ccfleet/ccfleet, /Library/Application Support/ccfleet/bin/ccfleet,
+                    C:\\Program Files\\ccfleet\\ccfleet.exe)
+  --root <dir>      write the files under <dir> (an offline image); the live service manager is never touched
+  --json            one JSON document: the steps and their outcome, or the status
+
+Exit codes: install/uninstall 0 done, 1 a step failed (the output names it; later steps not run), 2 usage or
+not root. status 0 installed, enabled and running, 1 otherwise.`,
   version: 'Usage: ccfleet version   (or ccfleet --version)\n\nPrint the version.',
   help: 'Usage: ccfleet help [<command>]\n\nPrint the overview, or the options of one command.',
 };

@@ -58,6 +58,10 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
       const { serverCommand } = await import('./commands/server-cmd.js');
       return serverCommand(p.opts, p.extra);
     }
+    case 'service': {
+      const { serviceCommand } = await import('./commands/service-cmd.js');
+      return serviceCommand(p.rest, p.opts, p.extra);
+    }
     case 'wsl': {
       const { wslCommand } = await import('./commands/wsl-cmd.js');
       return wslCommand(p.rest, p.opts, p.extra);

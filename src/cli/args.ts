@@ -72,6 +72,7 @@ const perCommand: Record<string, Record<string, { type: 'string' | 'boolean'; mu
     listen: { type: 'string' }, store: { type: 'string' }, 'data-dir': { type: 'string' }, 'admin-token': { type: 'string', multiple: true },
     'enroll-secret': { type: 'string', multiple: true }, 'signing-key': { type: 'string' }, 'policy-dir': { type: 'string' }, 'allow-unsigned': { type: 'boolean' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'history-days': { type: 'string' }, 'stale-hours': { type: 'string' }, 'rate-limit': { type: 'string' }, 'log-level': { type: 'string' },
+    'cookie-secure': { type: 'string' }, 'trust-proxy': { type: 'string', multiple: true },
   },
   report: { once: { type: 'boolean' } },
   service: { binary: { type: 'string' } },

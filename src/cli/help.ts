@@ -167,6 +167,11 @@ tokens and secrets: command lines are visible to every user of the machine.
                               is served; re-read when the folder changes and on SIGHUP
   --allow-unsigned            serve a policy without a signature (agents that pin keys refuse it; logged)
   --tls-cert <pem>, --tls-key <pem>   serve HTTPS (usually TLS ends at the reverse proxy instead)
+  --trust-proxy <cidr,...>    reverse proxies whose X-Forwarded-For/-Proto are believed (e.g. 10.0.0.0/8, ::1;
+                              default none, loopback only if listed): client address of the admin-login
+                              throttle, and HTTPS for --cookie-secure auto
+  --cookie-secure <mode>      Secure on the dashboard cookie: auto (default: when HTTPS here or at a trusted
+                              proxy), always, never
   --history-days <n>          keep report history for n days (default 90; 0: forever); each device's latest
                               report is always kept; pruned hourly
   --stale-hours <h>           a device with no report for h hours is stale (default 24)

@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VERSION } from '../cli/version.js';
 import { createAdminAuth, type AdminAuth } from './admin-auth.js';
 import { ClientGone } from './body.js';
+import { trustedProxies } from './client-address.js';
 import { ApiError, isApiError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { silentLog, type ServerLog } from './log.js';
@@ -54,6 +55,12 @@ export interface AppDeps {
   sessionTtlSeconds?: number;
   /** Answers everything outside /v1/, /metrics and /healthz (the dashboard). */
   dashboard?: DashboardHandler;
+  /**
+   * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR ranges,
+   * client-address.ts); default none. Decides the client address of the admin throttle and whether a
+   * request came over HTTPS (the dashboard's Secure cookie).
+   */
+  trustProxy?: readonly string[];
   log?: ServerLog;
 }
 
@@ -80,12 +87,14 @@ export function createApp(deps: AppDeps): App {
   });
   const metrics = new ServerMetrics();
   const limits: AppLimits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const app = new AppState(deps.store, deps.policy, admin, deps.enrollSecretHashes, metrics, limits, now, log, VERSION, deps.onMetrics, deps.dashboard);
+  const trust = trustedProxies(deps.trustProxy ?? []);
+  const app = new AppState(deps.store, deps.policy, admin, deps.enrollSecretHashes, metrics, limits, now, log, VERSION, deps.onMetrics, deps.dashboard, trust);
 
   const sweep = setInterval(() => {
     const t = app.nowMs();
     app.reportLimiter?.sweep(t);
     app.policyLimiter?.sweep(t);
+    app.adminThrottle?.sweep(t);
   }, 60_000);
   sweep.unref();
 
@@ -175,7 +184,9 @@ async function dashboardRoute(ex: Exchange, app: AppState, dashboard: DashboardH
     path: ex.path,
     query: new URLSearchParams(ex.query),
     now: app.now,
-    sendError: (code, message) => ex.error(code, message),
+    client: app.client(ex),
+    adminThrottle: { check: (via) => app.adminWait(ex, via), failed: () => app.adminFailed(ex) },
+    sendError: (code, message, headers) => ex.error(code, message, headers),
   });
   if (!handled) throw new ApiError('not-found', 'no such page');
   if (!ex.answered) app.observe('dashboard', (performance.now() - ex.t0) / 1000);

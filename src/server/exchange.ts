@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, type ApiErrorCode, API_ERRORS } from './errors.js';
+import type { ClientInfo } from './client-address.js';
 import type { RouteId } from './metrics.js';
 
 /** Headers on every API answer: nothing is cached, sniffed, framed or given a referrer. */
@@ -30,6 +31,8 @@ export class Exchange {
   bodyRead = false;
   /** Set once an answer went through `send` (its duration recorded). */
   answered = false;
+  /** The client (AppState.client), worked out once when first needed. */
+  client: ClientInfo | undefined;
 
   constructor(
     readonly req: IncomingMessage,

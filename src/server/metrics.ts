@@ -59,6 +59,8 @@ export class ServerMetrics {
   enrollments = 0;
   readonly authFailures = new Map<string, number>();
   readonly rateLimited = new Map<string, number>();
+  /** Admin credentials refused unchecked because the client failed too often (login-throttle.ts). */
+  readonly adminThrottled = new Map<'login' | 'bearer', number>();
   historyPruned = 0;
   private readonly durations = new Histogram();
 
@@ -76,6 +78,10 @@ export class ServerMetrics {
 
   limited(route: 'reports' | 'policy'): void {
     this.rateLimited.set(route, (this.rateLimited.get(route) ?? 0) + 1);
+  }
+
+  throttledAdmin(via: 'login' | 'bearer'): void {
+    this.adminThrottled.set(via, (this.adminThrottled.get(via) ?? 0) + 1);
   }
 
   /** The whole exposition. `summary` null: the store did not answer (fleet gauges left out, store_up 0). */
@@ -125,6 +131,8 @@ export class ServerMetrics {
     for (const [k, n] of sorted(Object.fromEntries(this.authFailures))) out.push(`ccfleet_auth_failures_total{kind="${esc(k)}"} ${n}`);
     meta(out, 'ccfleet_rate_limited_total', 'counter', 'Requests refused by the per-device rate limit.');
     for (const [k, n] of sorted(Object.fromEntries(this.rateLimited))) out.push(`ccfleet_rate_limited_total{route="${esc(k)}"} ${n}`);
+    meta(out, 'ccfleet_admin_auth_throttled_total', 'counter', 'Admin logins (form) and admin Bearer tokens refused (429) because the client failed too often.');
+    for (const via of ['bearer', 'login'] as const) out.push(`ccfleet_admin_auth_throttled_total{via="${via}"} ${this.adminThrottled.get(via) ?? 0}`);
     meta(out, 'ccfleet_history_pruned_total', 'counter', 'History rows deleted by retention.');
     out.push(`ccfleet_history_pruned_total ${this.historyPruned}`);
     meta(out, 'ccfleet_http_request_duration_seconds', 'histogram', 'HTTP request durations by route.');

@@ -13,6 +13,8 @@ import type { ServerLog } from './log.js';
 import type { RouteId, ServerMetrics } from './metrics.js';
 import type { PolicySource } from './policy-source.js';
 import { RateLimiter, perMinute } from './rate-limit.js';
+import { clientKey, clientOf, type ClientInfo, type TrustedProxies } from './client-address.js';
+import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle } from './login-throttle.js';
 import type { Store } from './store/types.js';
 
 export interface AppLimits {
@@ -26,6 +28,11 @@ export interface AppLimits {
   policyRate: { perMinute: number; burst: number } | null;
   /** How long a device token lookup is remembered (ms); default 30 000. */
   tokenCacheMs: number;
+  /**
+   * Per client (IP, or IPv6 /64), failed admin credentials — the dashboard's login form and admin Bearer
+   * tokens: `burst` failures, then one every `refillSeconds` (login-throttle.ts). Default 5 / 30 s; null: off.
+   */
+  adminAuthThrottle: { burst: number; refillSeconds: number } | null;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
@@ -34,6 +41,7 @@ export const DEFAULT_LIMITS: AppLimits = {
   reportRate: { perMinute: 60, burst: 20 },
   policyRate: { perMinute: 60, burst: 20 },
   tokenCacheMs: 30_000,
+  adminAuthThrottle: { burst: LOGIN_THROTTLE_DEFAULTS.burst, refillSeconds: LOGIN_THROTTLE_DEFAULTS.refillSeconds },
 };
 
 /** Called for every request outside /v1/, /metrics and /healthz. true: answered; false: 404. */
@@ -46,14 +54,22 @@ export interface DashboardContext {
   path: string;
   query: URLSearchParams;
   now: () => Date;
+  /** The client's address and whether it came over HTTPS (trusted proxies' X-Forwarded-* believed). */
+  client: ClientInfo;
+  /**
+   * The admin-credential throttle for this client: `check(via)` → 0 when it may present a token now, else
+   * the seconds to wait (the refusal counted in /metrics); `failed()` after a wrong token.
+   */
+  adminThrottle: { check(via: 'login' | 'bearer'): number; failed(): void };
   /** The app's JSON error answer (`{ error: { code, message } }` with the API headers). */
-  sendError: (code: import('./errors.js').ApiErrorCode, message: string) => void;
+  sendError: (code: import('./errors.js').ApiErrorCode, message: string, headers?: readonly string[]) => void;
 }
 
 export class AppState {
   readonly devices: DeviceAuth;
   readonly reportLimiter: RateLimiter | null;
   readonly policyLimiter: RateLimiter | null;
+  readonly adminThrottle: LoginThrottle | null;
   draining = false;
   private lastStoreError = 0;
   private suppressed = 0;
@@ -70,7 +86,9 @@ export class AppState {
     readonly version: string,
     readonly onMetrics: ((out: string[]) => void) | undefined,
     readonly dashboard: DashboardHandler | undefined,
+    readonly trust: TrustedProxies,
   ) {
+    this.adminThrottle = limits.adminAuthThrottle ? new LoginThrottle(limits.adminAuthThrottle) : null;
     this.devices = new DeviceAuth(store, limits.tokenCacheMs);
     this.reportLimiter = limits.reportRate ? new RateLimiter(perMinute(limits.reportRate.perMinute, limits.reportRate.burst)) : null;
     this.policyLimiter = limits.policyRate ? new RateLimiter(perMinute(limits.policyRate.perMinute, limits.policyRate.burst)) : null;
@@ -122,10 +140,38 @@ export class AppState {
     return d;
   }
 
+  /** The request's client (cached on the exchange). */
+  client(ex: Exchange): ClientInfo {
+    return (ex.client ??= clientOf(ex.req, this.trust));
+  }
+
+  /** 0 when this client may present an admin token now, else the seconds to wait (counted). */
+  adminWait(ex: Exchange, via: 'login' | 'bearer'): number {
+    if (this.adminThrottle === null) return 0;
+    const ms = this.adminThrottle.wait(clientKey(this.client(ex).ip), this.nowMs());
+    if (ms === 0) return 0;
+    this.metrics.throttledAdmin(via);
+    return Math.max(1, Math.ceil(ms / 1000));
+  }
+
+  /** A wrong admin token from this client (logged once when its allowance runs out). */
+  adminFailed(ex: Exchange): void {
+    if (this.adminThrottle === null) return;
+    const ip = this.client(ex).ip;
+    const key = clientKey(ip);
+    this.adminThrottle.failed(key, this.nowMs());
+    if (this.adminThrottle.wait(key, this.nowMs()) > 0) this.log.warn(`admin credentials: too many wrong tokens from ${ip || 'an unknown address'}; its next attempts are refused (429) for a while`);
+  }
+
   requireAdmin(ex: Exchange): void {
+    const what = this.admin.presented(ex.req);
+    if (what === 'bearer') {
+      const wait = this.adminWait(ex, 'bearer');
+      if (wait > 0) throw new ApiError('rate-limited', `too many wrong admin tokens from this address; retry in ${wait} s`, ['retry-after', String(wait)]);
+    }
     if (this.admin.authenticate(ex.req)) return;
     this.metrics.authFailure('admin');
-    const what = this.admin.presented(ex.req);
+    if (what === 'bearer') this.adminFailed(ex);
     throw new ApiError('unauthorized', what === 'none' ? 'an admin token is required (Authorization: Bearer <token>, or the dashboard login)' : `the admin ${what === 'bearer' ? 'token' : 'session'} is not valid`, WWW_AUTH);
   }
 

@@ -205,6 +205,16 @@ describe('ccfleet server', () => {
         }).on('error', reject);
       });
       expect(status).toBe(200);
+      // --cookie-secure auto: the server does the TLS, so the dashboard's session cookie is Secure.
+      const setCookie = await new Promise<string>((resolve, reject) => {
+        const req = https.request(`${s.url}/login`, { method: 'POST', ca: ca.caCert, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: s.url } }, (res) => {
+          res.resume();
+          resolve(String(res.headers['set-cookie']?.[0] ?? ''));
+        });
+        req.on('error', reject);
+        req.end(new URLSearchParams({ token: ADMIN }).toString());
+      });
+      expect(setCookie.split('; ')).toContain('Secure');
       s.proc.kill('SIGTERM');
       expect(await s.exited).toBe(0);
     } finally {
@@ -244,6 +254,8 @@ describe('ccfleet server', () => {
       [[...base, '--bogus'], /unknown option --bogus/],
       [[...base, '--user', 'alice'], /--user does not apply to server/],
       [[...base, '--admin-token', SECRET], /--admin-token must differ/],
+      [[...base, '--cookie-secure', 'sometimes'], /--cookie-secure must be one of auto, always, never/],
+      [[...base, '--trust-proxy', 'localhost'], /--trust-proxy "localhost" is not an IP address or CIDR range/],
     ];
     for (const [args, message, env] of cases) {
       const r = runServer(args, env);

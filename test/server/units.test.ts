@@ -104,6 +104,15 @@ describe('server options', () => {
     expect(serverConfig(opts({ policy: '/p.json' }), { ...base, listen: '0.0.0.0:9000', 'rate-limit': '30' }, { CCFLEET_LISTEN: 'bad', CCFLEET_POLICY: '/other' })).toMatchObject({ host: '0.0.0.0', port: 9000, rate: { perMinute: 30, burst: 10 }, policy: { kind: 'file', file: '/p.json' } });
   });
 
+  it('--cookie-secure (auto by default) and --trust-proxy (none by default; CIDR lists, comma-separated or repeated)', () => {
+    expect(serverConfig(opts(), base, {})).toMatchObject({ cookieSecure: 'auto', trustProxy: [] });
+    expect(serverConfig(opts(), { ...base, 'cookie-secure': 'always', 'trust-proxy': ['10.0.0.0/8, ::1', '127.0.0.1'] }, {})).toMatchObject({ cookieSecure: 'always', trustProxy: ['10.0.0.0/8', '::1', '127.0.0.1'] });
+    expect(serverConfig(opts(), base, { CCFLEET_COOKIE_SECURE: 'never', CCFLEET_TRUST_PROXY: '192.168.0.0/16' })).toMatchObject({ cookieSecure: 'never', trustProxy: ['192.168.0.0/16'] });
+    expect(() => serverConfig(opts(), { ...base, 'cookie-secure': 'yes' }, {})).toThrow(/--cookie-secure must be one of auto, always, never/);
+    expect(() => serverConfig(opts(), base, { CCFLEET_TRUST_PROXY: '10.0.0.0/40' })).toThrow(/CCFLEET_TRUST_PROXY "10.0.0.0\/40" is not an IP address or CIDR range/);
+    expect(() => serverConfig(opts(), { ...base, 'trust-proxy': ['proxy.internal'] }, {})).toThrow(/--trust-proxy "proxy.internal"/);
+  });
+
   it('warns about short secrets and refuses what cannot work', () => {
     expect(serverConfig(opts(), { 'admin-token': ['short'], 'enroll-secret': ['s2,s3'] }, {}).warnings).toHaveLength(2);
     expect(() => serverConfig(opts(), { ...base, 'admin-token': ['a,,b'] }, {})).toThrow(/--admin-token has an empty value/);

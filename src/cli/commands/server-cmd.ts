@@ -43,12 +43,13 @@ export async function serverCommand(opts: CommonOptions, extra: Record<string, u
       enrollSecretHashes: cfg.enrollSecrets.map(hashSecret),
       policy,
       limits: { reportRate: cfg.rate, policyRate: cfg.rate },
+      trustProxy: cfg.trustProxy,
       log,
-      dashboard: createDashboard({ secureCookies: tls !== undefined, log: (line) => log.error(line) }),
+      dashboard: createDashboard({ cookieSecure: cfg.cookieSecure, log: (line) => log.error(line) }),
     });
     const server = await listen(app, { host: cfg.host, port: cfg.port, ...(tls ? { tls } : {}) });
     const retention = startRetention({ store, historyDays: cfg.historyDays, log, onPruned: (n) => (app.metrics.historyPruned += n) });
-    log.info(`ccfleet ${VERSION} server on ${server.url}`, { pid: process.pid, store: store.kind, policy: describePolicy(cfg), historyDays: cfg.historyDays, staleHours: cfg.staleHours });
+    log.info(`ccfleet ${VERSION} server on ${server.url}`, { pid: process.pid, store: store.kind, policy: describePolicy(cfg), historyDays: cfg.historyDays, staleHours: cfg.staleHours, cookieSecure: cfg.cookieSecure, trustProxy: cfg.trustProxy.join(',') || 'none' });
     // The one line on stdout, once connections are accepted (scripts wait for it and read the port).
     process.stdout.write(`listening on ${server.url}\n`);
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { CcfleetError } from '../../core/errors.js';
 import type { LogLevel } from '../../agent/log.js';
 import type { CommonOptions } from '../args.js';
+import { trustedProxies } from '../../server/client-address.js';
 
 export interface ServerConfig {
   host: string;
@@ -22,6 +23,10 @@ export interface ServerConfig {
   historyDays: number;
   staleHours: number;
   rate: { perMinute: number; burst: number } | null;
+  /** Secure on the dashboard cookie: auto (HTTPS here or at a trusted proxy), always, never. */
+  cookieSecure: 'auto' | 'always' | 'never';
+  /** Reverse proxies (addresses / CIDR ranges) whose X-Forwarded-* headers are believed. */
+  trustProxy: string[];
   logLevel: LogLevel;
   /** Warnings to log at start (weak secrets…). */
   warnings: string[];
@@ -30,6 +35,7 @@ export interface ServerConfig {
 export const SERVER_DEFAULTS = { listen: '127.0.0.1:8787', dataDir: 'ccfleet-data', historyDays: 90, staleHours: 24, rate: '60/20' } as const;
 
 const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const COOKIE_MODES: ReadonlyArray<ServerConfig['cookieSecure']> = ['auto', 'always', 'never'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -93,6 +99,14 @@ export function serverConfig(opts: CommonOptions, extra: Record<string, unknown>
   const rate = parseRate(get('rate-limit', extra['rate-limit']) ?? { value: SERVER_DEFAULTS.rate, from: '--rate-limit' });
   const level = get('log-level', extra['log-level']);
   if (level && !LEVELS.includes(level.value as LogLevel)) throw usage(level.from, `must be one of ${LEVELS.join(', ')}`);
+  const cookie = get('cookie-secure', extra['cookie-secure']);
+  if (cookie && !COOKIE_MODES.includes(cookie.value as ServerConfig['cookieSecure'])) throw usage(cookie.from, `must be one of ${COOKIE_MODES.join(', ')}, got "${cookie.value}"`);
+  const trust = list('trust-proxy');
+  try {
+    trustedProxies(trust.values);
+  } catch (e) {
+    throw usage(trust.from, (e as Error).message);
+  }
   const unsigned = extra['allow-unsigned'] === true || /^(1|true|yes)$/i.test(env[envName('allow-unsigned')] ?? '');
 
   return {
@@ -107,6 +121,8 @@ export function serverConfig(opts: CommonOptions, extra: Record<string, unknown>
     historyDays,
     staleHours,
     rate,
+    cookieSecure: (cookie?.value as ServerConfig['cookieSecure'] | undefined) ?? 'auto',
+    trustProxy: trust.values,
     logLevel: (level?.value as LogLevel | undefined) ?? 'info',
     warnings,
   };

@@ -5,6 +5,7 @@
  * and served under content-hash names, and the trend chart drawn as SVG on the server.
  *
  *   GET  /login  POST /login  POST /logout     the admin token → HttpOnly SameSite=Strict session cookie
+ *                                              (Secure per `cookieSecure`; wrong tokens throttled per client)
  *   GET  /                                     overview (?range=24h|7d|30d)
  *   GET  /devices                              list: ?q= &state= &model= &user= &silent=<hours> &cursor=
  *   GET  /devices/:id                          one device (404 page for an unknown id)
@@ -27,8 +28,15 @@ import { getLogin, postLogin, postLogout } from './pages/login.js';
 import { overviewBody, parseRange } from './pages/overview.js';
 import { redirect, sendAsset, sendPage } from './respond.js';
 
+export type CookieSecure = 'auto' | 'always' | 'never';
+
 export interface DashboardOptions {
-  /** Add `Secure` to the session cookie: set it whenever browsers reach the server over HTTPS (TLS here or at the proxy). */
+  /**
+   * When the session cookie gets `Secure`: `auto` (default) when the request came over HTTPS — this
+   * server's TLS, or `X-Forwarded-Proto: https` from a trusted proxy (AppDeps.trustProxy) —, `always`, `never`.
+   */
+  cookieSecure?: CookieSecure;
+  /** Older form: true is `cookieSecure: 'always'`, false is `'never'`. */
   secureCookies?: boolean;
   /** Where store failures behind a page are logged (one line each). */
   log?: (line: string) => void;
@@ -61,7 +69,7 @@ async function renderPage(ctx: DashboardContext, pageSize: number): Promise<Page
 }
 
 export function createDashboard(opts: DashboardOptions = {}): DashboardHandler {
-  const secure = opts.secureCookies === true;
+  const mode: CookieSecure = opts.secureCookies === true ? 'always' : opts.secureCookies === false ? 'never' : (opts.cookieSecure ?? 'auto');
   const log = opts.log ?? (() => undefined);
   const pageSize = Math.max(1, Math.min(500, Math.floor(opts.pageSize ?? PAGE_SIZE)));
 
@@ -69,6 +77,7 @@ export function createDashboard(opts: DashboardOptions = {}): DashboardHandler {
     const method = req.method ?? 'GET';
     const path = ctx.path;
     const readOnly = method === 'GET' || method === 'HEAD';
+    const secure = mode === 'always' || (mode === 'auto' && ctx.client.https);
 
     if (path.startsWith('/assets/')) {
       const a = assetFor(path);
@@ -85,7 +94,14 @@ export function createDashboard(opts: DashboardOptions = {}): DashboardHandler {
     if (path === '/logout') return method === 'POST' ? postLogout(req, res, ctx, secure) : notAllowed(ctx, method);
     if (!isPage(path)) return false;
     if (!readOnly) return notAllowed(ctx, method);
+    const bearer = ctx.admin.presented(req) === 'bearer';
+    const wait = bearer ? ctx.adminThrottle.check('bearer') : 0;
+    if (wait > 0) {
+      ctx.sendError('rate-limited', `too many wrong admin tokens from this address; retry in ${wait} s`, ['retry-after', String(wait)]);
+      return true;
+    }
     if (!ctx.admin.authenticate(req)) {
+      if (bearer) ctx.adminThrottle.failed();
       const q = ctx.query.toString();
       redirect(res, path === '/' && q === '' ? '/login' : `/login?${new URLSearchParams({ next: q === '' ? path : `${path}?${q}` }).toString()}`);
       return true;

@@ -2,6 +2,9 @@
  * Login and logout. The admin token is typed into a form (never put in a URL), checked with
  * `admin.checkToken` (constant time), and exchanged for the HttpOnly SameSite=Strict session cookie; the
  * browser is then sent (303) to where it was going. Both POSTs pass the Origin/Referer check (csrf.ts).
+ * Wrong tokens are throttled per client (ctx.adminThrottle: 5, then one every 30 s by default): while a
+ * client is throttled, its attempts get 429 with Retry-After and are not checked. An empty form is not an
+ * attempt.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DashboardContext } from '../../state.js';
@@ -71,7 +74,13 @@ export async function postLogin(req: IncomingMessage, res: ServerResponse, ctx: 
   if (form === 'wrong-type') return messagePage(415, 'Unsupported form', 'The login form must be sent as application/x-www-form-urlencoded.', res);
   const next = safeNext(form.get('next'));
   const token = form.get('token') ?? '';
+  const wait = token === '' ? 0 : ctx.adminThrottle.check('login');
+  if (wait > 0) {
+    sendPage(res, 429, loginPage({ next, error: `Too many wrong tokens from your address. Try again in ${wait} seconds.` }), { 'retry-after': String(wait) });
+    return true;
+  }
   if (token === '' || !ctx.admin.checkToken(token)) {
+    if (token !== '') ctx.adminThrottle.failed();
     sendPage(res, 401, loginPage({ next, error: 'That is not an admin token of this server.' }));
     return true;
   }

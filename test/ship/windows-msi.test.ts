@@ -20,7 +20,8 @@ import { WINDOWS_SERVICE_DEFAULTS } from '../../src/service/windows-service.js';
 import { buildMsi, type BuiltMsi } from '../../src/ship/windows/build-msi.js';
 import { WINDOWS_DEFAULT_AGENT_CONFIG } from '../../src/ship/windows/default-config.js';
 import { parseIdt, type IdtTable } from '../../src/ship/windows/idt.js';
-import { CONFIG_PROPERTIES, DATA_DIR_SDDL, DIR, UPGRADE_CODE } from '../../src/ship/windows/msi-layout.js';
+import { msiFixups } from '../../src/ship/windows/msi-fixups.js';
+import { CONFIG_PROPERTIES, DATA_DIR_SDDL, DIR, UPGRADE_CODE, msiVersion } from '../../src/ship/windows/msi-layout.js';
 import { CONFIG_CONDITION, msiServiceSpec } from '../../src/ship/windows/wxs.js';
 import { createWinePrefix, wineMissing, type WinePrefix } from './wine-prefix.js';
 
@@ -192,6 +193,51 @@ withTools('structure (msitools)', msitools, () => {
   });
 });
 
+describe('msiVersion and the fixup plan (no tools needed)', () => {
+  it('msiVersion: major.minor.patch within MSI limits, prerelease dropped', () => {
+    expect(msiVersion('0.1.0')).toBe('0.1.0');
+    expect(msiVersion('2.3.4-beta.1+x')).toBe('2.3.4');
+    expect(() => msiVersion('1.2')).toThrow(/major.minor.patch/);
+    expect(() => msiVersion('256.0.0')).toThrow(/255.255.65535/);
+  });
+
+  // A table set as wixl writes it for the default service; each case breaks one assumption.
+  const t = (name: string, columns: string[], data: string[][]): IdtTable => ({ name, columns, types: [], keys: [], rows: data.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? '']))) });
+  const svc = msiServiceSpec();
+  const good = () => ({
+    Component: t('Component', ['Component', 'Attributes'], [['AgentConfig', '256']]),
+    CustomAction: t('CustomAction', ['Action', 'Type'], [['PrepareAgentConfig', '5'], ['WriteAgentConfig', '3077']]),
+    Property: t('Property', ['Property', 'Value'], [['SecureCustomProperties', 'WIX_UPGRADE_DETECTED']]),
+    Upgrade: t('Upgrade', ['UpgradeCode', 'VersionMin', 'VersionMax', 'Language', 'Attributes', 'Remove', 'ActionProperty'], [[UPGRADE_CODE, '', '1.0.0', '', '1', '', 'WIX_UPGRADE_DETECTED']]),
+    CreateFolder: t('CreateFolder', ['Directory_', 'Component_'], [[DIR.data, 'AgentConfig']]),
+    InstallExecuteSequence: t('InstallExecuteSequence', ['Action', 'Sequence'], [['InstallServices', '5800'], ['StartServices', '5900']]),
+    Registry: t('Registry', ['Registry', 'Root', 'Key', 'Name', 'Value', 'Component_'], svc.parameters.map((p, i) => [
+      `r${i}`, '2', `SYSTEM\\CurrentControlSet\\Services\\ccfleet\\${p.key}`, p.valueName, typeof p.value === 'number' ? `#${p.value}` : p.value, 'CcfleetService',
+    ])),
+  });
+
+  it('plans the patches for wixl output as expected', () => {
+    const f = msiFixups(good(), svc);
+    expect(f.queries).toContain("UPDATE `Component` SET `Attributes` = 400 WHERE `Component` = 'AgentConfig'");
+    expect(f.queries).toContain(`UPDATE \`CustomAction\` SET \`Type\` = ${3077 | 0x2000} WHERE \`Action\` = 'WriteAgentConfig'`);
+    expect(f.queries.filter((q) => q.includes('#%'))).toHaveLength(svc.parameters.filter((p) => p.type === 'REG_EXPAND_SZ').length);
+    expect(Object.keys(f.tables).sort()).toEqual(['MsiLockPermissionsEx.idt', 'MsiServiceConfigFailureActions.idt']);
+  });
+
+  it.each([
+    ['the config writer is not deferred', (g: ReturnType<typeof good>) => { g.CustomAction.rows[1]!.Type = '2053'; }, /not a deferred, no-impersonate JScript/],
+    ['the config component is not 64-bit', (g: ReturnType<typeof good>) => { g.Component.rows[0]!.Attributes = '0'; }, /expected 256/],
+    ['a registry value differs', (g: ReturnType<typeof good>) => { g.Registry.rows[0]!.Value = 'C:\\elsewhere.exe'; }, /expected one HKLM registry row/],
+    ['a registry value is extra', (g: ReturnType<typeof good>) => { g.Registry.rows.push({ ...g.Registry.rows[0]!, Registry: 'extra', Name: 'Extra' }); }, /registry rows, expected/],
+    ['the data folder is not created', (g: ReturnType<typeof good>) => { g.CreateFolder.rows = []; }, /CreateFolder/],
+    ['the services are sequenced elsewhere', (g: ReturnType<typeof good>) => { g.InstallExecuteSequence.rows[1]!.Sequence = '5820'; }, /MsiConfigureServices/],
+  ])('refuses wixl output when %s', (_what, breakIt, message) => {
+    const g = good();
+    breakIt(g);
+    expect(() => msiFixups(g, svc)).toThrow(message);
+  });
+});
+
 describe('custom-actions.js', () => {
   const js = fs.readFileSync(SCRIPT, 'utf8');
   it('reads every config property and the data folder the package defines, and writes their agent.json keys', () => {
@@ -243,6 +289,7 @@ withTools('install, service, upgrade and uninstall under wine', msitools ?? wine
   let v1: string;
   let v2: string;
   let nodeExe: string;
+  let prefixSeconds = 0;
   const started = Date.now();
   const programFiles = () => path.join(wine.driveC, 'Program Files', 'ccfleet');
   const data = () => path.join(wine.driveC, 'ProgramData', 'ccfleet');
@@ -256,12 +303,22 @@ withTools('install, service, upgrade and uninstall under wine', msitools ?? wine
     v2 = buildMsi({ version: '0.9.1', exe: p.exe, wsl: p.wsl, nssm, script: SCRIPT, outDir: path.join(work, 'wine-v2') }).file;
     const fetchNode = (await import(path.join(ROOT, 'scripts', 'sea', 'fetch-node.mjs'))) as { nodeBinary(t: string): Promise<string> };
     nodeExe = await fetchNode.nodeBinary('win-x64');
+    const t0 = Date.now();
     wine = createWinePrefix();
+    prefixSeconds = (Date.now() - t0) / 1000;
   }, 600_000);
   afterAll(() => {
     wine?.dispose();
-    process.stderr.write(`windows msi under wine: ${((Date.now() - started) / 1000).toFixed(1)} s (prefix, builds, install, service, upgrade, uninstall)\n`);
+    process.stderr.write(`windows msi under wine: ${((Date.now() - started) / 1000).toFixed(1)} s in all, of which ${prefixSeconds.toFixed(1)} s creating the prefix\n`);
   });
+
+  it('a SERVER_URL that is not http(s) fails the install before anything is changed', () => {
+    const r = wine.run(['msiexec', '/i', v1, '/qn', 'SERVER_URL=ftp://fleet.example.com']);
+    expect(r.code).toBe(1603 & 0xff);
+    expect(fs.existsSync(programFiles())).toBe(false);
+    expect(fs.existsSync(path.join(data(), 'agent.json'))).toBe(false);
+    expect(wine.regValues(SERVICE_KEY)).toBeNull();
+  }, 180_000);
 
   it('msiexec /i /qn with SERVER_URL, ENROLL_SECRET and POLICY_PUBLIC_KEYS installs the files and writes agent.json', () => {
     const secret = 'back\\slash-\u00e9t\u00e9-%PATH%-[x]';

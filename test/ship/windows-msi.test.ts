@@ -31,7 +31,7 @@ const SCRIPT = path.join(ROOT, 'installers', 'windows', 'custom-actions.js');
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', 'command -v "$1" >/dev/null 2>&1', 'sh', cmd]).status === 0;
 const missing = (...tools: string[]): string | null => {
   const absent = tools.filter((t) => !has(t));
-  return absent.length ? `${absent.join(', ')} not installed (apt-get install wixl msitools osslsigncode openssl wine64)` : null;
+  return absent.length ? `${absent.join(', ')} not installed (apt-get install wixl msitools libarchive-tools osslsigncode openssl wine64)` : null;
 };
 
 /** A describe that runs when nothing is missing; else skipped (reason on stderr), or one failing test under require. */
@@ -45,7 +45,7 @@ function withTools(name: string, unavailable: string | null, body: () => void): 
   describe(name, body);
 }
 
-const msitools = missing('wixl', 'msiinfo', 'msibuild');
+const msitools = missing('wixl', 'msiinfo', 'msibuild', 'bsdtar');
 let work: string;
 let nssm: string;
 
@@ -255,7 +255,7 @@ describe('custom-actions.js', () => {
   });
 });
 
-withTools('Authenticode (osslsigncode)', msitools ?? missing('osslsigncode', 'openssl', 'bsdtar'), () => {
+withTools('Authenticode (osslsigncode)', msitools ?? missing('osslsigncode', 'openssl'), () => {
   it('signs ccfleet.exe, nssm.exe and the MSI with the configured certificate; an executable already signed is kept', () => {
     const d = path.join(work, 'sign');
     fs.mkdirSync(d);
@@ -284,7 +284,7 @@ withTools('Authenticode (osslsigncode)', msitools ?? missing('osslsigncode', 'op
 });
 
 // The whole lifecycle shares one prefix (wine prefix creation is the slow part): the tests run in order.
-withTools('install, service, upgrade and uninstall under wine', msitools ?? wineMissing() ?? missing('bsdtar'), () => {
+withTools('install, service, upgrade and uninstall under wine', msitools ?? wineMissing(), () => {
   let wine: WinePrefix;
   let v1: string;
   let v2: string;

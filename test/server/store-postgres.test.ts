@@ -3,6 +3,7 @@
  * PostgreSQL promises: several server replicas (two Stores, two pools) on one database — migrating at the
  * same moment, enrolling and ingesting concurrently, and seeing the same numbers.
  */
+import { Client } from 'pg';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openStore } from '../../src/server/store/open.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/server/store/migrations.js';
@@ -105,6 +106,42 @@ if (PG_URL === '') {
       for (let dev = 0; dev < 5; dev++) expect((await b.device(`dev-${dev}`, 0))?.latest?.id).toBe(`new-${dev}-0`);
       await a.prune(7);
       expect((await a.summary()).reportsTotal).toBe(100);
+    });
+
+    test('a device read is one snapshot: a report committed between its statements shows nowhere, not in the history alone', async () => {
+      const { stores, schema } = await replicas(1);
+      const [a] = stores as [Store];
+      await a.enroll({ id: 'dev-1', tokenHash: 'h-1', hostname: 'host-1', at: iso(T0 - 3_600_000) });
+      await a.addReport({ report: makeReport({ id: 'r-1', deviceId: 'dev-1', createdAt: iso(T0 - 60_000) }), receivedAt: iso(T0) });
+      // A writer (another replica) holds the reports table while it stores r-2 and makes it the latest: the
+      // read takes its first statement (the device row: still r-1), then waits for the table; the writer commits.
+      const writer = new Client({ connectionString: withSearchPath(PG_URL, schema) });
+      await writer.connect();
+      try {
+        await writer.query('BEGIN');
+        await writer.query('LOCK TABLE reports IN ACCESS EXCLUSIVE MODE');
+        const body = JSON.stringify(makeReport({ id: 'r-2', deviceId: 'dev-1', createdAt: iso(T0) }));
+        await writer.query("INSERT INTO reports (id, device_id, created_at, received_at, compliant, users, non_compliant_users, repaired, events, body) VALUES ('r-2', 'dev-1', $1, $1, TRUE, 2, 0, 0, 0, $2)", [iso(T0), body]);
+        await writer.query("UPDATE devices SET last_report_id = 'r-2', last_report_at = $1 WHERE id = 'dev-1'", [iso(T0)]);
+        const reading = a.device('dev-1', 10, 10);
+        for (let i = 0; ; i++) {
+          const [w] = (await writer.query("SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE NOT l.granted AND c.relname = 'reports' AND c.relnamespace = $1::regnamespace", [schema])).rows as Array<{ n: string }>;
+          if (Number(w?.n) > 0) break;
+          if (i > 500) throw new Error('the read never waited for the reports table');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await writer.query('COMMIT');
+        const d = await reading;
+        expect(d?.device.lastReportAt).toBe(iso(T0 - 60_000));
+        expect(d?.latest?.id).toBe('r-1');
+        expect(d?.history.map((h) => h.id)).toEqual(['r-1']);
+        // The next read sees r-2 everywhere.
+        const after = await a.device('dev-1', 10);
+        expect([after?.latest?.id, after?.history.map((h) => h.id)]).toEqual(['r-2', ['r-2', 'r-1']]);
+      } finally {
+        await writer.query('ROLLBACK').catch(() => undefined);
+        await writer.end();
+      }
     });
 
     test('a search_path naming no schema, and a database that does not exist: STORE_UNAVAILABLE', async () => {

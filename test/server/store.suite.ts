@@ -126,6 +126,23 @@ export function storeSuite(name: string, fresh: () => Promise<FreshDatabase>): v
       expect(d?.device.lastReportAt).toBe('2025-06-01T11:59:59.123Z');
     });
 
+    test('device detail: events when asked for; latest, history and events agree while reports keep arriving', async () => {
+      const s = await store();
+      await enroll(s, 'dev-1');
+      const rep = (k: number) => ({ id: `rep-${k}`, deviceId: 'dev-1', createdAt: iso(T0 + k * 1000), events: [{ at: iso(T0 + k * 1000), kind: 'drift-repaired', user: 'alice', path: '/home/alice/.claude/settings.json', codes: ['model-present'] }] });
+      await add(s, rep(0));
+      expect((await s.device('dev-1', 5))?.events).toEqual([]);
+      expect((await s.device('dev-1', 5, 5))?.events).toEqual([{ deviceId: 'dev-1', at: iso(T0), kind: 'drift-repaired', user: 'alice', path: '/home/alice/.claude/settings.json', codes: ['model-present'], message: null }]);
+      await expectCode(s.device('dev-1', 5, -1), 'INVALID_QUERY');
+      // Reads racing writes: each read sees a report in all three places or in none.
+      for (let k = 1; k <= 30; k++) {
+        const [, d] = await Promise.all([add(s, rep(k)), s.device('dev-1', 3, 3), add(s, rep(100 + k))]);
+        expect(d?.history[0]?.id).toBe(d?.latest?.id);
+        expect(d?.events[0]?.at).toBe(d?.latest?.report.createdAt);
+        expect(d?.device.lastReportAt).toBe(d?.latest?.report.createdAt);
+      }
+    });
+
     test('the latest report is the newest by createdAt, whatever order reports arrive in', async () => {
       const s = await store();
       await enroll(s, 'dev-1');

@@ -45,7 +45,7 @@ export async function testStore(opts: StoreOptions = {}): Promise<TestStore> {
     }),
     summary: guard(() => inner.summary()),
     devices: guard((q) => inner.devices(q)),
-    device: guard((id, n) => inner.device(id, n)),
+    device: guard((id, n, e) => inner.device(id, n, e)),
     trend: guard((q) => inner.trend(q)),
     events: guard((q) => inner.events(q)),
     prune: guard(async (d) => {

@@ -37,9 +37,10 @@ export async function deviceRoute(ex: Exchange, app: AppState, rawId: string): P
   }
   if (!DEVICE_ID.test(id)) throw new ApiError('not-found', 'no such device');
   const q = deviceQuery(ex.query);
-  const [d, events] = await Promise.all([app.stored(app.store.device(id, q.history)), app.stored(app.store.events({ deviceId: id, limit: q.events }))]);
+  // One snapshot: a report arriving meanwhile is in latest, history and events, or in none of them.
+  const d = await app.stored(app.store.device(id, q.history, q.events));
   if (d === null) throw new ApiError('not-found', `no device ${id}`);
-  ex.json(200, { device: d.device, latest: d.latest, history: d.history, events });
+  ex.json(200, { device: d.device, latest: d.latest, history: d.history, events: d.events });
 }
 
 export async function trendRoute(ex: Exchange, app: AppState): Promise<void> {

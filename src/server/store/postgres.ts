@@ -198,7 +198,7 @@ class PostgresStore implements Store {
     staleHours: number,
     private readonly now: () => Date,
   ) {
-    this.ctx = { all: (sql, params) => this.query(toPg(sql), params), staleHours, now };
+    this.ctx = { all: (sql, params) => this.query(toPg(sql), params), snapshot: (queries) => this.snapshot(queries), staleHours, now };
   }
 
   private open(): void {
@@ -228,6 +228,31 @@ class PostgresStore implements Store {
     try {
       await client.query('BEGIN');
       const out = await work(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      broken = isUnavailable(e);
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw broken ? unavailable(e, this.url) : e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** The queries in one REPEATABLE READ READ ONLY transaction: one snapshot, taken at the first query. */
+  private async snapshot(queries: ReadonlyArray<readonly [string, SqlValue[]]>): Promise<SqlRow[][]> {
+    this.open();
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw unavailable(e, this.url);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const out: SqlRow[][] = [];
+      for (const [sql, params] of queries) out.push((await client.query<SqlRow>({ ...toPg(sql), values: params })).rows);
       await client.query('COMMIT');
       return out;
     } catch (e) {
@@ -297,8 +322,8 @@ class PostgresStore implements Store {
     return readDevices(this.ctx, q);
   }
 
-  device(id: string, historyLimit: number): ReturnType<Store['device']> {
-    return readDevice(this.ctx, id, historyLimit);
+  device(id: string, historyLimit: number, eventsLimit = 0): ReturnType<Store['device']> {
+    return readDevice(this.ctx, id, historyLimit, eventsLimit);
   }
 
   trend(q: { since: string; bucket: 'hour' | 'day' }): ReturnType<Store['trend']> {

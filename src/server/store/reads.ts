@@ -7,13 +7,15 @@
 import { CcfleetError } from '../../core/errors.js';
 import type { WireReport } from '../../core/report-schema.js';
 import { canonicalTime } from './derive.js';
-import type { DeviceQuery, DeviceRow, DeviceState, FleetSummary, StoredReport, Store, TrendPoint } from './types.js';
+import type { DeviceDetail, DeviceQuery, DeviceRow, DeviceState, EventRow, FleetSummary, HistoryEntry, StoredReport, TrendPoint } from './types.js';
 
 export type SqlValue = string | number | boolean | null;
 export type SqlRow = Record<string, unknown>;
 
 export interface ReadContext {
   all(sql: string, params?: SqlValue[]): Promise<SqlRow[]>;
+  /** Runs the queries in one consistent snapshot (one read transaction); one row list per query. */
+  snapshot(queries: ReadonlyArray<readonly [sql: string, params: SqlValue[]]>): Promise<SqlRow[][]>;
   staleHours: number;
   now: () => Date;
 }
@@ -173,30 +175,38 @@ export async function readSummary(ctx: ReadContext): Promise<FleetSummary> {
   };
 }
 
-type DeviceDetail = NonNullable<Awaited<ReturnType<Store['device']>>>;
+const HISTORY_SQL = 'SELECT id, created_at, received_at, compliant, repaired, events FROM reports WHERE device_id = ? ORDER BY created_at DESC, id DESC LIMIT ?';
+const LATEST_SQL = 'SELECT r.id, r.device_id, r.received_at, r.body FROM devices d JOIN reports r ON r.id = d.last_report_id WHERE d.id = ?';
+const EVENTS_COLUMNS = 'SELECT device_id, at, kind, user_name, path, codes, message FROM events';
+const EVENTS_ORDER = 'ORDER BY at DESC, id DESC LIMIT ?';
 
-export async function readDevice(ctx: ReadContext, id: string, historyLimit: number): Promise<DeviceDetail | null> {
+/**
+ * The device, its latest report, history and events in one snapshot (ReadContext.snapshot): a report
+ * stored meanwhile shows in all of them or in none — never a history newer than "latest".
+ */
+export async function readDevice(ctx: ReadContext, id: string, historyLimit: number, eventsLimit = 0): Promise<DeviceDetail | null> {
   const limit = limitOf(historyLimit, 'historyLimit', 0);
-  const [row] = await ctx.all(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`, [id]);
+  const events = limitOf(eventsLimit, 'eventsLimit', 0);
+  const queries: Array<[string, SqlValue[]]> = [
+    [`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = ?`, [id]],
+    [LATEST_SQL, [id]],
+  ];
+  if (limit > 0) queries.push([HISTORY_SQL, [id, limit]]);
+  if (events > 0) queries.push([`${EVENTS_COLUMNS} WHERE device_id = ? ${EVENTS_ORDER}`, [id, events]]);
+  const [rows = [], latestRows = [], ...rest] = await ctx.snapshot(queries);
+  const row = rows[0];
   if (row === undefined) return null;
-  let latest: StoredReport | null = null;
-  const lastId = nullableStr(row.last_report_id);
-  if (lastId !== null) {
-    const [r] = await ctx.all('SELECT id, device_id, received_at, body FROM reports WHERE id = ?', [lastId]);
-    if (r !== undefined) latest = { id: str(r.id), deviceId: str(r.device_id), receivedAt: str(r.received_at), report: JSON.parse(str(r.body)) as WireReport };
-  }
-  const history =
-    limit === 0
-      ? []
-      : (await ctx.all('SELECT id, created_at, received_at, compliant, repaired, events FROM reports WHERE device_id = ? ORDER BY created_at DESC, id DESC LIMIT ?', [id, limit])).map((r) => ({
-          id: str(r.id),
-          createdAt: str(r.created_at),
-          receivedAt: str(r.received_at),
-          compliant: bool(r.compliant),
-          repaired: num(r.repaired),
-          events: num(r.events),
-        }));
-  return { device: deviceRow(row, staleCutoff(ctx)), latest, history };
+  const r = latestRows[0];
+  const latest: StoredReport | null = r === undefined ? null : { id: str(r.id), deviceId: str(r.device_id), receivedAt: str(r.received_at), report: JSON.parse(str(r.body)) as WireReport };
+  const history: HistoryEntry[] = (limit > 0 ? rest.shift() ?? [] : []).map((h) => ({
+    id: str(h.id),
+    createdAt: str(h.created_at),
+    receivedAt: str(h.received_at),
+    compliant: bool(h.compliant),
+    repaired: num(h.repaired),
+    events: num(h.events),
+  }));
+  return { device: deviceRow(row, staleCutoff(ctx)), latest, history, events: (events > 0 ? rest.shift() ?? [] : []).map(eventRow) };
 }
 
 const BUCKET = { hour: { chars: 13, ms: 3_600_000, table: 'trend_hours' }, day: { chars: 10, ms: 86_400_000, table: 'trend_days' } } as const;
@@ -227,10 +237,7 @@ export async function readTrend(ctx: ReadContext, q: { since: string; bucket: 'h
   return points;
 }
 
-export async function readEvents(
-  ctx: ReadContext,
-  q: { deviceId?: string; kind?: string; limit: number },
-): Promise<Array<{ deviceId: string; at: string; kind: string; user: string | null; path: string | null; codes: string[]; message: string | null }>> {
+export async function readEvents(ctx: ReadContext, q: { deviceId?: string; kind?: string; limit: number }): Promise<EventRow[]> {
   const limit = limitOf(q.limit, 'limit', 1);
   const where: string[] = [];
   const params: SqlValue[] = [];
@@ -242,11 +249,12 @@ export async function readEvents(
     where.push('kind = ?');
     params.push(q.kind);
   }
-  const rows = await ctx.all(
-    `SELECT device_id, at, kind, user_name, path, codes, message FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`,
-    [...params, limit],
-  );
-  return rows.map((r) => ({
+  const rows = await ctx.all(`${EVENTS_COLUMNS}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ${EVENTS_ORDER}`, [...params, limit]);
+  return rows.map(eventRow);
+}
+
+function eventRow(r: SqlRow): EventRow {
+  return {
     deviceId: str(r.device_id),
     at: str(r.at),
     kind: str(r.kind),
@@ -254,5 +262,5 @@ export async function readEvents(
     path: nullableStr(r.path),
     codes: strings(r.codes),
     message: nullableStr(r.message),
-  }));
+  };
 }

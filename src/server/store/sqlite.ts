@@ -130,7 +130,7 @@ class SqliteStore implements Store {
     staleHours: number,
     private readonly now: () => Date,
   ) {
-    this.ctx = { all: async (sql, params) => this.all(sql, params), staleHours, now };
+    this.ctx = { all: async (sql, params) => this.all(sql, params), snapshot: async (queries) => this.snapshot(queries), staleHours, now };
   }
 
   private open(): void {
@@ -149,6 +149,24 @@ class SqliteStore implements Store {
   private all(sql: string, params: SqlValue[] = []): SqlRow[] {
     this.open();
     return this.stmt(sql).all(...params.map(bind)) as SqlRow[];
+  }
+
+  /**
+   * The queries in one read transaction (BEGIN … COMMIT, synchronously: nothing else in this process runs
+   * in between, and a writer elsewhere on the file cannot change what the transaction sees).
+   */
+  private snapshot(queries: ReadonlyArray<readonly [string, SqlValue[]]>): SqlRow[][] {
+    this.open();
+    if (this.db.isTransaction) return queries.map(([sql, params]) => this.all(sql, params)); // never: every transaction here is synchronous
+    this.stmt('BEGIN').run();
+    try {
+      const out = queries.map(([sql, params]) => this.all(sql, params));
+      this.stmt('COMMIT').run();
+      return out;
+    } catch (e) {
+      if (this.db.isOpen && this.db.isTransaction) this.stmt('ROLLBACK').run();
+      throw e;
+    }
   }
 
   private run(sql: string, ...params: SqlValue[]): number {
@@ -266,8 +284,8 @@ class SqliteStore implements Store {
     return readDevices(this.ctx, q);
   }
 
-  device(id: string, historyLimit: number): ReturnType<Store['device']> {
-    return readDevice(this.ctx, id, historyLimit);
+  device(id: string, historyLimit: number, eventsLimit = 0): ReturnType<Store['device']> {
+    return readDevice(this.ctx, id, historyLimit, eventsLimit);
   }
 
   trend(q: { since: string; bucket: 'hour' | 'day' }): ReturnType<Store['trend']> {

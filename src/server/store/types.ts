@@ -75,6 +75,34 @@ export interface StoredReport {
   report: WireReport;
 }
 
+export interface HistoryEntry {
+  id: string;
+  createdAt: string;
+  receivedAt: string;
+  compliant: boolean;
+  repaired: number;
+  events: number;
+}
+
+export interface EventRow {
+  deviceId: string;
+  at: string;
+  kind: string;
+  user: string | null;
+  path: string | null;
+  codes: string[];
+  message: string | null;
+}
+
+export interface DeviceDetail {
+  device: DeviceRow;
+  latest: StoredReport | null;
+  /** Newest first. */
+  history: HistoryEntry[];
+  /** Newest first; empty unless asked for. */
+  events: EventRow[];
+}
+
 export interface StoreOptions {
   /** Hours without a report after which a device is `stale` (default 24). */
   staleHours?: number;
@@ -99,11 +127,16 @@ export interface Store {
 
   summary(): Promise<FleetSummary>;
   devices(q: DeviceQuery): Promise<{ devices: DeviceRow[]; nextCursor: string | null }>;
-  device(id: string, historyLimit: number): Promise<{ device: DeviceRow; latest: StoredReport | null; history: Array<{ id: string; createdAt: string; receivedAt: string; compliant: boolean; repaired: number; events: number }> } | null>;
+  /**
+   * One device: its row, latest report, newest `historyLimit` history entries and newest `eventsLimit` events
+   * (default 0), all read in one snapshot (PostgreSQL: a REPEATABLE READ READ ONLY transaction; SQLite: one
+   * read transaction), so a report arriving meanwhile is in all of them or in none.
+   */
+  device(id: string, historyLimit: number, eventsLimit?: number): Promise<DeviceDetail | null>;
   /** Compliance ratio over time, from stored reports (hourly or daily buckets). */
   trend(q: { since: string; bucket: 'hour' | 'day' }): Promise<TrendPoint[]>;
   /** Recent events of a device or of the fleet (newest first). */
-  events(q: { deviceId?: string; kind?: string; limit: number }): Promise<Array<{ deviceId: string; at: string; kind: string; user: string | null; path: string | null; codes: string[]; message: string | null }>>;
+  events(q: { deviceId?: string; kind?: string; limit: number }): Promise<EventRow[]>;
 
   /** Deletes history older than `historyDays` (never a device's latest report). Returns rows deleted. */
   prune(historyDays: number): Promise<number>;

@@ -92,8 +92,9 @@ ${r && (r.eventsDropped > 0 || r.spoolDropped > 0) ? fact('Dropped by the agent'
 }
 
 export async function deviceBody(store: Store, now: Date, id: string): Promise<{ title: string; body: Html } | null> {
-  const [d, events] = await Promise.all([store.device(id, 30), store.events({ deviceId: id, limit: 30 })]);
+  const d = await store.device(id, 30, 30); // one snapshot: latest, history and events agree
   if (d === null) return null;
+  const events = d.events;
   const nowMs = now.getTime();
   const r = d.latest?.report ?? null;
   const host = d.device.hostname || d.device.id;

@@ -90,6 +90,8 @@ export function commitWrite(p: PendingWrite, syncs: FolderSyncs, index: number):
     step = 'verify';
     return verify(p.target, p.data, p.tmpIno, p.mode);
   } catch (e) {
+    // Deleted (or a symlink put in its place: ELOOP) by someone else between our rename and the check.
+    if (step === 'verify' && (errorCode(e) === 'ENOENT' || errorCode(e) === 'ELOOP')) return changed(`${p.hostPath}: replaced by another writer right after the rename (${errorCode(e)})`);
     return ioResult(`${p.hostPath}: ${step} failed: ${errorCode(e)}`);
   } finally {
     if (!renamed) discardWrite(p);
@@ -240,9 +242,11 @@ function verify(target: string, data: Buffer, ino: number, mode: number): WriteR
   const fd = fs.openSync(target, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   try {
     const st = fs.fstatSync(fd);
-    if (st.ino !== ino) return ioResult(`verify ${target}: replaced by another writer right after the rename`);
+    // Another writer got in right after our rename (Claude Code, an editor, a script): our write happened
+    // and was overwritten, like a change since the plan — the caller re-plans from what is there now.
+    if (st.ino !== ino) return changed(`verify ${target}: replaced by another writer right after the rename`);
     if (!isWindows && (st.mode & 0o7777) !== mode) return ioResult(`verify ${target}: mode ${(st.mode & 0o7777).toString(8)} instead of ${mode.toString(8)}`);
-    if (!fs.readFileSync(fd).equals(data)) return ioResult(`verify ${target}: content differs from what was written`);
+    if (!fs.readFileSync(fd).equals(data)) return changed(`verify ${target}: rewritten in place by another writer right after the rename`);
     return OK;
   } finally {
     fs.closeSync(fd);

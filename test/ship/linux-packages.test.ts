@@ -378,3 +378,30 @@ describe('tar.gz install.sh / uninstall.sh --root', () => {
     expect(sh(path.join(pkg, 'install.sh'), ['--bogus']).status).toBe(2);
   });
 });
+
+// The real executable must come out of every package byte for byte: rpmbuild strips ELF files unless told
+// not to, and a stripped SEA binary no longer finds its blob (it segfaults or runs plain node).
+const REAL = path.resolve(__dirname, '../../dist/ccfleet-linux-x64');
+describe('the real dist/ccfleet-linux-x64 in each package', () => {
+  it('is unchanged in the .deb, the .rpm and the tar.gz', (ctx) => {
+    if (!fs.existsSync(REAL)) {
+      process.stderr.write('linux packages test: dist/ccfleet-linux-x64 absent — byte-for-byte check skipped (npm run build:exe)\n');
+      return ctx.skip();
+    }
+    if (need(ctx, 'dpkg-deb', 'rpmbuild', 'rpm')) return;
+    const out = path.join(tmp, 'real');
+    const built = buildLinuxPackages({ version: VERSION, binaries: { x64: REAL }, outDir: out, quick: true });
+    const want = fs.readFileSync(REAL);
+    const same = (f: string) => expect(fs.readFileSync(f).equals(want), f).toBe(true);
+    const x = (name: string) => fs.mkdirSync(path.join(out, name), { recursive: true }) ?? path.join(out, name);
+    const deb = x('deb');
+    execFileSync('dpkg-deb', ['-x', built.find((b) => b.format === 'deb')!.file, deb]);
+    same(path.join(deb, 'usr/lib/ccfleet/ccfleet'));
+    const rpm = x('rpm');
+    execFileSync('sh', ['-c', `rpm2cpio "$1" | cpio -idm --quiet`, 'sh', built.find((b) => b.format === 'rpm')!.file], { cwd: rpm });
+    same(path.join(rpm, 'usr/lib/ccfleet/ccfleet'));
+    const tar = x('tar');
+    execFileSync('tar', ['-xzf', built.find((b) => b.format === 'tar')!.file, '-C', tar]);
+    same(path.join(tar, `ccfleet-${VERSION}-linux-x64`, 'ccfleet'));
+  }, 300_000);
+});

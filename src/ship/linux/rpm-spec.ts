@@ -55,9 +55,12 @@ export interface RpmSpecInput {
   summary: string;
   description: string;
   license: string;
+  /** rpm's _binary_payload (default xz -6, threaded). */
+  payload?: string;
 }
 
 export function rpmSpec(i: RpmSpecInput): string {
+  if (i.payload !== undefined && !/^w\d+T?\d*\.(xz|gz|zstd)dio$/.test(i.payload)) throw new Error(`rpm payload ${i.payload} is not w<level>.<xz|gz|zstd>dio`);
   if (/\s|%/.test(i.stage)) throw new Error(`rpm stage folder must not contain spaces or %: ${i.stage}`);
   const s = rpmScriptlets();
   const files = i.entries.map((e) => {
@@ -72,7 +75,7 @@ export function rpmSpec(i: RpmSpecInput): string {
 %global debug_package %{nil}
 %define __os_install_post %{nil}
 %define _build_id_links none
-%define _binary_payload w6T.xzdio
+%define _binary_payload ${i.payload ?? 'w6T.xzdio'}
 Name: ccfleet
 Version: ${i.versions.rpm}
 Release: ${i.versions.rpmRelease}

@@ -27,7 +27,9 @@ export const registryLabel = `registry ${POLICY_REG_KEY}`;
 export function readRegistryChannel(run: RegistryRunner): { [name: string]: RegValue } | null {
   const r = run(REG_QUERY_ARGS);
   if (r === null) return null;
-  if (r.status === 1 && r.stdout.trim() === '' && !/denied/i.test(r.stderr)) return null;
+  // Absent: Windows says so on stderr ("ERROR: The system was unable to find…"), wine's reg.exe on stdout.
+  const absentNote = r.stdout.trim() === '' || /unable to find/i.test(r.stdout);
+  if (r.status === 1 && absentNote && !/denied/i.test(r.stderr + r.stdout)) return null;
   if (r.status !== 0) {
     const why = r.stderr.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
     throw new CcfleetError('CONFIG_INVALID', `${registryLabel}: reg.exe exited ${r.status ?? 'on a signal'}${why ? `: ${why}` : ''}`);

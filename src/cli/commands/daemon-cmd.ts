@@ -137,6 +137,7 @@ const serverPolicyUrl = (server: string): string => `${server.replace(/\/+$/, ''
 
 /** A URL without user info or query (either could carry a token). */
 function showSource(s: string): string {
+  if (!/^https?:\/\//i.test(s)) return s; // a file path (C:\… is not a URL whose scheme is "c:")
   try {
     const u = new URL(s);
     return `${u.protocol}//${u.host}${u.pathname}`;

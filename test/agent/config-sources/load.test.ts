@@ -181,6 +181,10 @@ describe('Windows: agent.json overlaid by HKLM\\SOFTWARE\\Policies\\ccfleet', ()
     m.put(m.configFile, '{ "logLevel": "warn" }');
     expect(m.load().config).toEqual({ logLevel: 'warn' });
     expect(machine('windows', () => null).load().config).toEqual({});
+    // wine's reg.exe says it on stdout (found running the MSI-installed service under wine)
+    const wine = machine('windows', fakeReg('reg: Unable to find the specified registry key\r\n', 1));
+    wine.put(wine.configFile, '{ "logLevel": "warn" }');
+    expect(wine.load().config).toEqual({ logLevel: 'warn' });
   });
 
   it('access denied or any other reg.exe failure, a bad value, an unknown name, an unreadable type: CONFIG_INVALID naming the registry and the field', () => {

@@ -95,6 +95,7 @@ export function createApp(deps: AppDeps): App {
     app.reportLimiter?.sweep(t);
     app.policyLimiter?.sweep(t);
     app.adminThrottle?.sweep(t);
+    app.batchItemLimiter?.sweep(t);
   }, 60_000);
   sweep.unref();
 

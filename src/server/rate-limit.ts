@@ -4,7 +4,7 @@
  * are forgotten by `sweep(now)` (the app calls it every minute), so memory follows the active devices.
  * Per process: with several replicas behind a load balancer, a device gets each replica's allowance.
  */
-import { bucketFull, bucketFullRefillMs, bucketTake, bucketWaitMs, type BucketParams, type BucketState } from '../core/schedule-math.js';
+import { bucketFull, bucketFullRefillMs, bucketRefill, bucketTake, bucketWaitMs, type BucketParams, type BucketState } from '../core/schedule-math.js';
 
 export class RateLimiter {
   private readonly buckets = new Map<string, BucketState>();
@@ -21,6 +21,18 @@ export class RateLimiter {
     if (r.ok) return 0;
     const wait = bucketWaitMs(r.state, now, this.params);
     return Number.isFinite(wait) ? Math.max(1, wait) : 60_000;
+  }
+
+  /** Takes `n` tokens at once, or none: 0 when taken, else the milliseconds until `n` are there. */
+  takeMany(key: string, n: number, now: number): number {
+    const s = bucketRefill(this.buckets.get(key) ?? bucketFull(now, this.params), now, this.params);
+    if (s.tokens >= n) {
+      this.buckets.set(key, { tokens: s.tokens - n, at: s.at });
+      return 0;
+    }
+    this.buckets.set(key, s);
+    if (n > this.params.capacity || !(this.params.refillPerSec > 0)) return 60_000;
+    return Math.max(1, Math.ceil(((n - s.tokens) / this.params.refillPerSec) * 1000));
   }
 
   sweep(now: number): void {

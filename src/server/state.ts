@@ -24,6 +24,14 @@ export interface AppLimits {
   enrollBytes: number;
   /** Per device, reports: per minute and burst; null: no limit. Default 60/min, burst 20. */
   reportRate: { perMinute: number; burst: number } | null;
+  /**
+   * `POST /v1/reports` with a JSON array (an agent draining its spool): at most `maxItems` reports a request
+   * (default 100; the body limit is still `reportBytes`). The request counts once against `reportRate`;
+   * its reports are charged to a second per-device bucket, `itemsPerMinute` (default 600) with
+   * `itemsBurst` (default 1,000: a day offline at 1 a minute drains at once). null: arrays are refused
+   * (400 invalid-body, as before batches existed).
+   */
+  reportBatch: { maxItems: number; itemsPerMinute: number; itemsBurst: number } | null;
   /** Per device, policy requests (304s included). Default 60/min, burst 20. */
   policyRate: { perMinute: number; burst: number } | null;
   /** How long a device token lookup is remembered (ms); default 30 000. */
@@ -40,6 +48,7 @@ export const DEFAULT_LIMITS: AppLimits = {
   enrollBytes: 16 * 1024,
   reportRate: { perMinute: 60, burst: 20 },
   policyRate: { perMinute: 60, burst: 20 },
+  reportBatch: { maxItems: 100, itemsPerMinute: 600, itemsBurst: 1000 },
   tokenCacheMs: 30_000,
   adminAuthThrottle: { burst: LOGIN_THROTTLE_DEFAULTS.burst, refillSeconds: LOGIN_THROTTLE_DEFAULTS.refillSeconds },
 };
@@ -69,6 +78,8 @@ export class AppState {
   readonly devices: DeviceAuth;
   readonly reportLimiter: RateLimiter | null;
   readonly policyLimiter: RateLimiter | null;
+  /** Reports sent in batches, per device (limits.reportBatch). */
+  readonly batchItemLimiter: RateLimiter | null;
   readonly adminThrottle: LoginThrottle | null;
   draining = false;
   private lastStoreError = 0;
@@ -88,6 +99,9 @@ export class AppState {
     readonly dashboard: DashboardHandler | undefined,
     readonly trust: TrustedProxies,
   ) {
+    const b = limits.reportBatch;
+    if (b !== null && !(Number.isInteger(b.maxItems) && b.maxItems >= 2 && b.maxItems <= b.itemsBurst && b.itemsPerMinute > 0)) throw new RangeError('limits.reportBatch: maxItems must be an integer from 2 to itemsBurst, itemsPerMinute above 0');
+    this.batchItemLimiter = b ? new RateLimiter(perMinute(b.itemsPerMinute, b.itemsBurst)) : null;
     this.adminThrottle = limits.adminAuthThrottle ? new LoginThrottle(limits.adminAuthThrottle) : null;
     this.devices = new DeviceAuth(store, limits.tokenCacheMs);
     this.reportLimiter = limits.reportRate ? new RateLimiter(perMinute(limits.reportRate.perMinute, limits.reportRate.burst)) : null;

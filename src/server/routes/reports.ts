@@ -6,6 +6,8 @@
  *   400 invalid-body (ccfleet.report/v1; the first issue's path in the message) · 403 forbidden (the body's
  *   deviceId is not the token's device) · 503 store-unavailable.
  * Idempotent on the report's id: a redelivery is 202 'duplicate' and stores nothing.
+ * A JSON array is a batch (report-batch.ts: one answer per report). Every 2xx answer says how many
+ * reports a batch may hold, `ccfleet-report-batch: <n>`, so agents learn that batches are welcome.
  */
 import { REPORT_SCHEMA, reportSchema } from '../../core/report-schema.js';
 import { readJsonBody, ClientGone } from '../body.js';
@@ -14,6 +16,9 @@ import type { Exchange } from '../exchange.js';
 import { reportHasRawSecret } from '../raw-secret.js';
 import { allow, type AppState } from '../state.js';
 import { firstIssue } from './issues.js';
+import { ingestBatch } from './report-batch.js';
+
+export const BATCH_HEADER = 'ccfleet-report-batch';
 
 export async function reportsRoute(ex: Exchange, app: AppState): Promise<void> {
   try {
@@ -29,6 +34,11 @@ async function ingest(ex: Exchange, app: AppState): Promise<void> {
   const device = await app.device(ex);
   app.rateLimit(app.reportLimiter, device.id, 'reports');
   const { value, text } = await readJsonBody(ex, app.limits.reportBytes);
+  const advertise = app.limits.reportBatch ? [BATCH_HEADER, String(app.limits.reportBatch.maxItems)] : [];
+  if (Array.isArray(value) && app.limits.reportBatch) {
+    ex.json(200, { results: await ingestBatch(app, device.id, value, text, app.limits.reportBatch.maxItems) }, advertise);
+    return;
+  }
   if (reportHasRawSecret(text, value)) {
     throw new ApiError('raw-secret', 'the report holds what looks like a raw key or bearer token; agents send fingerprints (fp:…) only — refused, nothing stored');
   }
@@ -38,5 +48,5 @@ async function ingest(ex: Exchange, app: AppState): Promise<void> {
   const status = await app.stored(app.store.addReport({ report: r.data, receivedAt: app.now().toISOString() }));
   if (status === 'stored') app.metrics.reportsStored++;
   else app.metrics.reportsDuplicate++;
-  ex.json(202, { id: r.data.id, status });
+  ex.json(202, { id: r.data.id, status }, advertise);
 }

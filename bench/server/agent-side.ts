@@ -188,13 +188,20 @@ export class OutageAgent {
 
 export interface RateLimitedDrain {
   backlog: number;
+  /** The server takes batches (limits.reportBatch default) or not (an older server: one report a request). */
+  batches: boolean;
   rounds: number;
+  /** POST /v1/reports requests the server answered (2xx and 429). */
+  httpRequests: number;
+  /** Real time the drain took on this machine (the simulated waits cost nothing). */
+  wallMs: number;
   requests: { delivered: number; refused429: number };
   simulatedMinutes: number;
   outcomes: Record<string, number>;
 }
 
-export async function rateLimitedDrain(dir: string, backlog: number, secrets: { admin: string; enroll: string }): Promise<RateLimitedDrain> {
+export async function rateLimitedDrain(dir: string, backlog: number, secrets: { admin: string; enroll: string }, o: { batches?: boolean } = {}): Promise<RateLimitedDrain> {
+  const batches = o.batches ?? true;
   const http = await import('node:http');
   const { createApp } = await import('../../src/server/app.js');
   const { hashSecret } = await import('../../src/server/admin-auth.js');
@@ -202,7 +209,7 @@ export async function rateLimitedDrain(dir: string, backlog: number, secrets: { 
   const { openStore } = await import('../../src/server/store/open.js');
   const store = await openStore(path.join(fs.mkdtempSync(path.join(dir, 'rl-')), 'ccfleet.sqlite'));
   const clock = { ms: Date.now() - 86_400_000 };
-  const app = createApp({ store, adminTokenHashes: [hashSecret(secrets.admin)], enrollSecretHashes: [hashSecret(secrets.enroll)], policy: staticPolicy(null), now: () => new Date(clock.ms) });
+  const app = createApp({ store, adminTokenHashes: [hashSecret(secrets.admin)], enrollSecretHashes: [hashSecret(secrets.enroll)], policy: staticPolicy(null), now: () => new Date(clock.ms), ...(batches ? {} : { limits: { reportBatch: null } }) });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -211,6 +218,7 @@ export async function rateLimitedDrain(dir: string, backlog: number, secrets: { 
     for (let i = 0; i < backlog; i++) agent.putNext(60_000);
     clock.ms = agent.nowMs; // the server is back now
     const t0 = agent.nowMs;
+    const wall0 = performance.now();
     const outcomes: Record<string, number> = {};
     let rounds = 0;
     let delivered = 0;
@@ -226,7 +234,9 @@ export async function rateLimitedDrain(dir: string, backlog: number, secrets: { 
       agent.nowMs += r.retryInMs ?? 1000;
       clock.ms = agent.nowMs;
     }
-    return { backlog, rounds, requests: { delivered, refused429: refused }, simulatedMinutes: Math.round(((agent.nowMs - t0) / 60_000) * 10) / 10, outcomes };
+    const wallMs = Math.round(performance.now() - wall0);
+    const httpRequests = Number(/^ccfleet_http_request_duration_seconds_count\{route="reports"\} (\d+)$/m.exec(app.metrics.render({ summary: null, storeKind: 'sqlite', policy: null, version: 'bench' }))?.[1] ?? 0);
+    return { backlog, batches, rounds, httpRequests, wallMs, requests: { delivered, refused429: refused }, simulatedMinutes: Math.round(((agent.nowMs - t0) / 60_000) * 10) / 10, outcomes };
   } finally {
     await agent.close();
     await new Promise((resolve) => server.close(resolve));

@@ -1,6 +1,6 @@
 // The single executables (npm run build:exe first): size, start-up and idle memory; prints JSON.
 //
-//   node bench/sea.mjs [--runs 10] [--idle-seconds 30] [--users 10] [--projects 20] [--no-variants]
+//   node bench/sea.mjs [--runs 10] [--idle-seconds 30] [--users 10] [--projects 20] [--no-variants] [--idle-only] [--variant "<v8 flags>" ...]
 //
 // - size of every dist/ccfleet-* executable;
 // - start-up: `--version` wall time, median of --runs, for each runnable target — linux-x64 natively,
@@ -8,9 +8,10 @@
 //   binary's `node --version` run the same way in the same run (the floor: what Node itself costs), and
 //   `node dist/ccfleet.cjs --version` natively (the bundle without SEA);
 // - idle RSS: `ccfleet daemon` watching a synthetic fixture root (bench/synthetic-machine.mjs), started,
-//   settled 5 s, then left alone for --idle-seconds; VmRSS/VmHWM at the end of the window and CPU over it.
+//   settled 5 s, then left alone for --idle-seconds; VmRSS and RssAnon sampled each second (median, max, the
+//   last), VmHWM, and CPU over the window.
 //   The shipped linux-x64 executable against variants built here with other SEA execArgv (V8 flags) —
-//   none, and --optimize-for-size on top — all running side by side on copies of the same root.
+//   none, and --optimize-for-size on top by default (--variant) — all side by side on copies of one root.
 //   Native x64 only: under qemu or wine the RSS is the emulator's.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildMachine } from './synthetic-machine.mjs';
 import { nodeBinary } from '../scripts/sea/fetch-node.mjs';
+import { loadTs } from '../scripts/ship/load-ts.mjs';
 
 const repo = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dist = path.join(repo, 'dist');
@@ -32,6 +34,11 @@ const IDLE_S = opt('idle-seconds', 30);
 const USERS = opt('users', 10);
 const PROJECTS = opt('projects', 20);
 const VARIANTS = !args.includes('--no-variants');
+const SHIPPED_FLAGS = [...(await loadTs('src/ship/sea/sea-config.ts', 'sea-config')).V8_FLAGS];
+const IDLE_ONLY = args.includes('--idle-only');
+// --variant "<flag> <flag>" (repeatable; "" for none): the SEA execArgv variants built and compared.
+const VARIANT_FLAGS = args.flatMap((a, i) => (a === '--variant' ? [args[i + 1].split(' ').filter(Boolean)] : []));
+if (VARIANT_FLAGS.length === 0) VARIANT_FLAGS.push([], ['--max-semi-space-size=1', '--optimize-for-size']);
 
 const has = (cmd) => spawnSync('sh', ['-c', 'command -v "$1" >/dev/null 2>&1', 'sh', cmd]).status === 0;
 const median = (xs) => {
@@ -120,7 +127,9 @@ function status(pid) {
   const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? NaN);
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssKiB: kb('VmRSS'), hwmKiB: kb('VmHWM'), cpuTicks: Number(f[11]) + Number(f[12]) };
+  // RssAnon is the process's own memory; the rest of VmRSS is mostly clean pages of the 110 MB executable,
+  // shared with the page cache (and more of them mapped when more of the file happens to be cached).
+  return { rssKiB: kb('VmRSS'), anonKiB: kb('RssAnon'), hwmKiB: kb('VmHWM'), cpuTicks: Number(f[11]) + Number(f[12]) };
 }
 
 async function idle() {
@@ -130,10 +139,12 @@ async function idle() {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-bench-sea-'));
   const policy = path.join(base, 'policy.jsonc');
   fs.writeFileSync(policy, JSON.stringify({ id: 'bench', version: 1, env: { ANTHROPIC_BASE_URL: 'https://gw.example.com/anthropic' }, removeKeys: ['model', 'env.ANTHROPIC_MODEL'] }));
-  const exes = [{ name: 'shipped (dist/ccfleet-linux-x64)', bin: shipped }];
+  // dist/ccfleet-linux-x64 as built; the variants are built here from the current dist/ccfleet.cjs, the
+  // shipped flags among them, so that they differ from each other in their flags only.
+  const exes = [{ name: `dist/ccfleet-linux-x64 (built ${fs.statSync(shipped).mtime.toISOString()})`, bin: shipped }];
   if (VARIANTS) {
-    exes.push({ name: 'execArgv none', bin: buildVariant('none', []) });
-    exes.push({ name: 'execArgv --max-semi-space-size=1 --optimize-for-size', bin: buildVariant('semi1-size', ['--max-semi-space-size=1', '--optimize-for-size']) });
+    exes.push({ name: `execArgv ${SHIPPED_FLAGS.join(' ') || 'none'} (shipped flags)`, bin: buildVariant('shipped-flags', SHIPPED_FLAGS) });
+    for (const [i, flags] of VARIANT_FLAGS.entries()) exes.push({ name: `execArgv ${flags.join(' ') || 'none'}`, bin: buildVariant(`v${i}`, flags) });
   }
   exes.push({ name: 'node dist/ccfleet.cjs (no SEA, no flags)', bin: await nodeBinary('linux-x64'), pre: [path.join(dist, 'ccfleet.cjs')] });
   let machine;
@@ -157,12 +168,27 @@ async function idle() {
     await sleep(5000);
     const before = procs.map((p) => status(p.child.pid));
     log(`idle: ${IDLE_S} s window`);
-    await sleep(IDLE_S * 1000);
+    // RSS sampled every second: V8's memory reducer may shrink a heap at any point of the window.
+    const samples = procs.map(() => []);
+    for (let s = 0; s < IDLE_S; s++) {
+      await sleep(1000);
+      procs.forEach((p, i) => samples[i].push(status(p.child.pid)));
+    }
     const after = procs.map((p) => status(p.child.pid));
     const hz = 100;
     const rows = {};
     for (const [i, p] of procs.entries()) {
-      rows[p.e.name] = { rssMiB: r1(after[i].rssKiB / 1024), hwmMiB: r1(after[i].hwmKiB / 1024), cpuMsOverWindow: Math.round(((after[i].cpuTicks - before[i].cpuTicks) * 1000) / hz), armMs: p.armMs };
+      rows[p.e.name] = {
+        rssMiB: r1(after[i].rssKiB / 1024),
+        rssMedianMiB: r1(median(samples[i].map((x) => x.rssKiB)) / 1024),
+        rssMaxMiB: r1(Math.max(...samples[i].map((x) => x.rssKiB)) / 1024),
+        anonMiB: r1(after[i].anonKiB / 1024),
+        anonMedianMiB: r1(median(samples[i].map((x) => x.anonKiB)) / 1024),
+        anonMaxMiB: r1(Math.max(...samples[i].map((x) => x.anonKiB)) / 1024),
+        hwmMiB: r1(after[i].hwmKiB / 1024),
+        cpuMsOverWindow: Math.round(((after[i].cpuTicks - before[i].cpuTicks) * 1000) / hz),
+        armMs: p.armMs,
+      };
     }
     return { fixture: { users: USERS, projects: PROJECTS, files: machine.files }, idleSeconds: IDLE_S, daemons: rows };
   } finally {
@@ -172,5 +198,5 @@ async function idle() {
   }
 }
 
-const result = { node: '22.23.2', host: `${process.platform}-${process.arch}`, cpus: os.cpus().length, sizes: sizes(), startup: await startups(), idle: await idle() };
+const result = { node: '22.23.2', host: `${process.platform}-${process.arch}`, cpus: os.cpus().length, sizes: sizes(), startup: IDLE_ONLY ? 'skipped (--idle-only)' : await startups(), idle: await idle() };
 console.log(JSON.stringify(result, null, 2));

@@ -102,7 +102,7 @@ describe('built packages', () => {
     ]);
   });
 
-  it.for([['x64', 'amd64'], ['arm64', 'arm64']] as const)('.deb %s: control fields, conffile, files owned by root with their modes', ([arch, debArch], ctx) => {
+  it.for([['x64', 'amd64'], ['arm64', 'arm64']] as const)('.deb %s: control fields, no conffile, files owned by root with their modes', ([arch, debArch], ctx) => {
     if (need(ctx, 'dpkg-deb', 'rpmbuild')) return;
     const deb = file('deb', arch);
     const field = (f: string) => execFileSync('dpkg-deb', ['-f', deb, f], { encoding: 'utf8' }).trim();
@@ -121,17 +121,18 @@ describe('built packages', () => {
       'drwxr-xr-x root/root ./usr/lib/ccfleet/',
       '-rwxr-xr-x root/root ./usr/lib/ccfleet/ccfleet',
       'lrwxrwxrwx root/root ./usr/bin/ccfleet -> ../lib/ccfleet/ccfleet',
-      '-rw------- root/root ./etc/ccfleet/agent.json',
+      '-rw-r--r-- root/root ./usr/share/ccfleet/agent.json.default',
       '-rw-r--r-- root/root ./usr/lib/systemd/system/ccfleet.service',
       '-rw-r--r-- root/root ./usr/lib/systemd/system/ccfleet-config.path',
       '-rw-r--r-- root/root ./usr/lib/systemd/system/ccfleet-config.service',
     ]));
     expect(listing.every((l) => l.split(' ')[1] === 'root/root')).toBe(true);
-    // Nothing under /var: state and logs are made by the scripts, so `remove` keeps them.
-    expect(listing.filter((l) => l.includes('./var'))).toEqual([]);
+    // Nothing under /var or /etc/ccfleet: state, logs and the config are made by the scripts, so `remove`
+    // keeps them and dpkg never prompts about a config IT wrote first.
+    expect(listing.filter((l) => l.includes('./var') || l.includes('./etc/ccfleet'))).toEqual([]);
     const ctl = path.join(tmp, `ctl-${arch}`);
     execFileSync('dpkg-deb', ['-e', deb, ctl]);
-    expect(fs.readFileSync(path.join(ctl, 'conffiles'), 'utf8')).toBe('/etc/ccfleet/agent.json\n');
+    expect(fs.existsSync(path.join(ctl, 'conffiles'))).toBe(false);
     for (const s of ['postinst', 'prerm', 'postrm']) {
       expect(mode(path.join(ctl, s))).toBe('755');
       expect(spawnSync('/bin/sh', ['-n', path.join(ctl, s)]).status).toBe(0);
@@ -139,10 +140,11 @@ describe('built packages', () => {
     const x = path.join(tmp, `x-${arch}`);
     execFileSync('dpkg-deb', ['-x', deb, x]);
     expect(execFileSync(path.join(x, 'usr/lib/ccfleet/ccfleet'), { encoding: 'utf8' }).trim()).toBe(VERSION);
+    expect(fs.readFileSync(path.join(x, 'usr/share/ccfleet/agent.json.default'), 'utf8')).toBe(DEFAULT_AGENT_CONFIG);
     expect(fs.readFileSync(path.join(x, 'usr/lib/systemd/system/ccfleet.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/lib\/ccfleet\/ccfleet daemon$/m);
   });
 
-  it.for([['x64', 'x86_64'], ['arm64', 'aarch64']] as const)('.rpm %s: header, files with modes, config(noreplace), scriptlets', ([arch, rpmArch], ctx) => {
+  it.for([['x64', 'x86_64'], ['arm64', 'aarch64']] as const)('.rpm %s: header, files with modes, agent.json a %ghost %config, scriptlets', ([arch, rpmArch], ctx) => {
     if (need(ctx, 'dpkg-deb', 'rpmbuild', 'rpm')) return;
     const rpm = file('rpm', arch);
     const q = (...a: string[]) => execFileSync('rpm', ['-qp', ...a, rpm], { encoding: 'utf8' });
@@ -153,22 +155,25 @@ describe('built packages', () => {
       '-rw-r--r-- root:root /usr/lib/systemd/system/ccfleet-config.path',
       '-rw-r--r-- root:root /usr/lib/systemd/system/ccfleet-config.service',
       '-rw-r--r-- root:root /usr/lib/systemd/system/ccfleet.service',
+      '-rw-r--r-- root:root /usr/share/ccfleet/agent.json.default',
       '-rwxr-xr-x root:root /usr/lib/ccfleet/ccfleet',
-      'drwxr-xr-x root:root /etc/ccfleet',
       'drwxr-xr-x root:root /usr/lib/ccfleet',
+      'drwxr-xr-x root:root /usr/share/ccfleet',
       'lrwxrwxrwx root:root /usr/bin/ccfleet',
     ]);
-    expect(q('-l').trim().split('\n').sort()).toEqual(['/etc/ccfleet', '/etc/ccfleet/agent.json', '/usr/bin/ccfleet', '/usr/lib/ccfleet', '/usr/lib/ccfleet/ccfleet',
-      '/usr/lib/systemd/system/ccfleet-config.path', '/usr/lib/systemd/system/ccfleet-config.service', '/usr/lib/systemd/system/ccfleet.service']);
+    expect(q('-l').trim().split('\n').sort()).toEqual(['/etc/ccfleet/agent.json', '/usr/bin/ccfleet', '/usr/lib/ccfleet', '/usr/lib/ccfleet/ccfleet',
+      '/usr/lib/systemd/system/ccfleet-config.path', '/usr/lib/systemd/system/ccfleet-config.service', '/usr/lib/systemd/system/ccfleet.service',
+      '/usr/share/ccfleet', '/usr/share/ccfleet/agent.json.default']);
     expect(q('-c').trim()).toBe('/etc/ccfleet/agent.json');
-    expect(q('--qf', '[%{FILENAMES} %{FILEFLAGS:fflags}\\n]')).toMatch(/^\/etc\/ccfleet\/agent\.json cn$/m);
+    // c = %config, g = %ghost (no content: rpm never writes it), m = missingok, n = noreplace.
+    expect(q('--qf', '[%{FILENAMES} %{FILEFLAGS:fflags} %{FILESIZES}\\n]')).toMatch(/^\/etc\/ccfleet\/agent\.json cmng 0$/m);
     // Automatic dependencies off: only the soname versions we name (and rpmlib/sh ones rpm adds).
     const requires = q('-R').trim().split('\n').map((l) => l.trim());
     expect(requires.filter((r) => !r.startsWith('rpmlib(') && r !== '/bin/sh').sort()).toEqual([
       'libc.so.6(GLIBC_2.28)(64bit)', 'libgcc_s.so.1(GCC_3.0)(64bit)', 'libstdc++.so.6(CXXABI_1.3.9)(64bit)', 'libstdc++.so.6(GLIBCXX_3.4.21)(64bit)',
     ]);
     const scripts = q('--scripts');
-    expect(scripts).toMatch(/postinstall scriptlet[\s\S]*if \[ "\$1" -eq 1 \]; then\n  enable_units/);
+    expect(scripts).toMatch(/postinstall scriptlet[\s\S]*make_dirs\nseed_config\nprotect_config\nif \[ "\$1" -eq 1 \]; then\n  enable_units/);
     expect(scripts).toMatch(/preuninstall scriptlet[\s\S]*if \[ "\$1" -eq 0 \]; then\n  stop_units\n  disable_units/);
     expect(scripts).toMatch(/postuninstall scriptlet[\s\S]*if \[ "\$1" -ge 1 \]; then\n  restart_units/);
     expect(scripts).not.toContain('%%'); // rpm un-escaped every %
@@ -179,8 +184,8 @@ describe('built packages', () => {
     const listing = execFileSync('tar', ['-tvzf', file('tar', arch)], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(/\s+/)).map((c) => `${c[0]} ${c[1]} ${c[5]}`);
     const d = `ccfleet-${VERSION}-linux-${arch}`;
     expect(listing.sort()).toEqual([
-      `-rw------- 0/0 ${d}/agent.json`,
       `-rw-r--r-- 0/0 ${d}/README.txt`,
+      `-rw-r--r-- 0/0 ${d}/agent.json.default`,
       `-rw-r--r-- 0/0 ${d}/systemd/ccfleet-config.path`,
       `-rw-r--r-- 0/0 ${d}/systemd/ccfleet-config.service`,
       `-rw-r--r-- 0/0 ${d}/systemd/ccfleet.service`,
@@ -309,6 +314,111 @@ describe('deb maintainer scripts against a temp root', () => {
   });
 });
 
+describe('the default /etc/ccfleet/agent.json (deb postinst and rpm %post against a temp root)', () => {
+  const SCRIPTS = {
+    deb: (root: string) => ({ text: debScripts({ root: `"${root}"` }).postinst, args: ['configure', ''] }),
+    rpm: (root: string) => ({ text: rpmScriptlets({ root: `"${root}"` }).post, args: ['1'] }),
+  };
+  let n = 0;
+  /** A fresh root holding the package payload's default (unless `withDefault` is false); `prepare` runs before the script. */
+  const install = (kind: keyof typeof SCRIPTS, prepare: (root: string) => void, withDefault = true) => {
+    const dir = path.join(tmp, `seed-${kind}-${n++}`);
+    const root = path.join(dir, 'root');
+    fs.mkdirSync(root, { recursive: true });
+    if (withDefault) {
+      fs.mkdirSync(path.join(root, 'usr/share/ccfleet'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'usr/share/ccfleet/agent.json.default'), DEFAULT_AGENT_CONFIG, { mode: 0o644 });
+    }
+    prepare(root);
+    const s = SCRIPTS[kind](root);
+    fs.writeFileSync(path.join(dir, 'script'), s.text);
+    const r = sh(path.join(dir, 'script'), s.args, { PATH: `${fakeSystemctl(dir, path.join(dir, 'calls'))}:${process.env.PATH}` });
+    expect(r.status, r.stderr).toBe(0);
+    return { root, out: r.stdout, cfg: path.join(root, 'etc/ccfleet/agent.json'), dir: path.join(root, 'etc/ccfleet') };
+  };
+
+  it.for(['deb', 'rpm'] as const)('%s: absent → the default, 0600, written once (a second run and an edit are left alone)', (kind) => {
+    const r = install(kind, () => {});
+    expect(fs.readFileSync(r.cfg, 'utf8')).toBe(DEFAULT_AGENT_CONFIG);
+    expect(mode(r.cfg)).toBe('600');
+    expect(fs.statSync(r.cfg).nlink).toBe(1); // the temp name is gone
+    expect(fs.readdirSync(r.dir)).toEqual(['agent.json']);
+    expect(mode(r.dir)).toBe('755');
+    expect(r.out).toContain('wrote the default /etc/ccfleet/agent.json');
+    // Re-run (upgrade, reinstall): an edited file keeps its bytes and its inode.
+    fs.writeFileSync(r.cfg, '{ "policy": "/p.json" }\n');
+    const ino = fs.statSync(r.cfg).ino;
+    const s = SCRIPTS[kind](r.root);
+    const again = path.join(tmp, `seed-again-${kind}`);
+    fs.writeFileSync(again, s.text);
+    const rr = sh(again, kind === 'deb' ? ['configure', '1.2.2'] : ['2'], { PATH: `${fakeSystemctl(path.join(tmp, `seed-again-${kind}-bin`), path.join(tmp, `seed-again-${kind}-calls`))}:${process.env.PATH}` });
+    expect(rr.status, rr.stderr).toBe(0);
+    expect(fs.readFileSync(r.cfg, 'utf8')).toBe('{ "policy": "/p.json" }\n');
+    expect(fs.statSync(r.cfg).ino).toBe(ino);
+    expect(rr.stdout).not.toContain('wrote the default');
+  });
+
+  it.for(['deb', 'rpm'] as const)('%s: a file IT wrote first is kept byte for byte, only made private', (kind) => {
+    const mine = '// from the MDM\n{ "server": "https://fleet.example.com", "enrollSecret": "s3cret" }\n';
+    const r = install(kind, (root) => {
+      fs.mkdirSync(path.join(root, 'etc/ccfleet'), { recursive: true, mode: 0o750 });
+      fs.chmodSync(path.join(root, 'etc/ccfleet'), 0o750);
+      fs.writeFileSync(path.join(root, 'etc/ccfleet/agent.json'), mine);
+      fs.chmodSync(path.join(root, 'etc/ccfleet/agent.json'), 0o644);
+    });
+    expect(fs.readFileSync(r.cfg, 'utf8')).toBe(mine);
+    expect(mode(r.cfg)).toBe('600');
+    expect(mode(r.dir)).toBe('750'); // the folder is IT's too
+    expect(fs.readdirSync(r.dir)).toEqual(['agent.json']);
+    expect(r.out).not.toContain('wrote the default');
+  });
+
+  it('never writes or chmods through a symlink: a symlinked /etc/ccfleet, a dangling or a live agent.json link', () => {
+    const elsewhere = path.join(tmp, 'seed-elsewhere');
+    fs.mkdirSync(elsewhere);
+    let r = install('deb', (root) => {
+      fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+      fs.symlinkSync(elsewhere, path.join(root, 'etc/ccfleet'));
+    });
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+    expect(r.out).toContain('is a symlink: no default agent.json written through it');
+
+    const target = path.join(tmp, 'seed-target.json');
+    r = install('deb', (root) => {
+      fs.mkdirSync(path.join(root, 'etc/ccfleet'), { recursive: true });
+      fs.symlinkSync(target, path.join(root, 'etc/ccfleet/agent.json')); // dangling
+    });
+    expect(fs.existsSync(target)).toBe(false);
+    expect(fs.readlinkSync(r.cfg)).toBe(target);
+
+    fs.writeFileSync(target, '{}');
+    fs.chmodSync(target, 0o644);
+    r = install('rpm', (root) => {
+      fs.mkdirSync(path.join(root, 'etc/ccfleet'), { recursive: true });
+      fs.symlinkSync(target, path.join(root, 'etc/ccfleet/agent.json'));
+    });
+    expect(mode(target)).toBe('644');
+    expect(fs.readFileSync(target, 'utf8')).toBe('{}');
+
+    // And the existing file behind a symlinked folder is not re-moded either.
+    const linked = path.join(tmp, 'seed-linked');
+    fs.mkdirSync(linked);
+    fs.writeFileSync(path.join(linked, 'agent.json'), '{}', { mode: 0o644 });
+    fs.chmodSync(path.join(linked, 'agent.json'), 0o644);
+    install('rpm', (root) => {
+      fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+      fs.symlinkSync(linked, path.join(root, 'etc/ccfleet'));
+    });
+    expect(mode(path.join(linked, 'agent.json'))).toBe('644');
+  });
+
+  it('without the shipped default: says so, writes nothing, the install still succeeds', () => {
+    const r = install('deb', () => {}, false);
+    expect(r.out).toContain('agent.json.default is missing');
+    expect(fs.existsSync(r.cfg)).toBe(false);
+  });
+});
+
 describe('rpm scriptlets by $1 count, against a running (fake) manager', () => {
   it('install enables+starts, upgrade restarts from %postun, erase stops+disables', () => {
     const dir = path.join(tmp, 'rpmlive');
@@ -341,7 +451,7 @@ describe('rpm scriptlets by $1 count, against a running (fake) manager', () => {
 
 const isRoot = process.getuid?.() === 0;
 describe('tar.gz install.sh / uninstall.sh --root', () => {
-  it('installs, keeps an edited config on re-run (upgrade), uninstalls, purges', (ctx) => {
+  it('installs (the default config only when absent), keeps an edited config on re-run (upgrade), uninstalls, purges', (ctx) => {
     if (!isRoot) return ctx.skip(); // install.sh refuses to run as non-root
     if (need(ctx, 'dpkg-deb', 'rpmbuild', 'systemctl')) return;
     const x = path.join(tmp, 'tarx');
@@ -357,6 +467,8 @@ describe('tar.gz install.sh / uninstall.sh --root', () => {
     expect(mode(path.join(root, 'usr/lib/ccfleet/ccfleet'))).toBe('755');
     expect(fs.readlinkSync(path.join(root, 'usr/bin/ccfleet'))).toBe('../lib/ccfleet/ccfleet');
     expect(mode(path.join(root, 'etc/ccfleet/agent.json'))).toBe('600');
+    expect(fs.readFileSync(path.join(root, 'etc/ccfleet/agent.json'), 'utf8')).toBe(DEFAULT_AGENT_CONFIG);
+    expect(mode(path.join(root, 'usr/share/ccfleet/agent.json.default'))).toBe('644');
     expect(mode(path.join(root, 'etc/systemd/system/ccfleet.service'))).toBe('644');
     expect(fs.readdirSync(path.join(root, 'etc/systemd/system/multi-user.target.wants')).sort()).toEqual(['ccfleet-config.path', 'ccfleet.service']);
     expect(mode(path.join(root, 'var/lib/ccfleet'))).toBe('700');
@@ -368,7 +480,7 @@ describe('tar.gz install.sh / uninstall.sh --root', () => {
 
     r = sh(path.join(pkg, 'uninstall.sh'), ['--root', root]);
     expect(r.status, r.stderr).toBe(0);
-    for (const gone of ['usr/lib/ccfleet', 'usr/bin/ccfleet', 'etc/systemd/system/ccfleet.service', 'etc/systemd/system/multi-user.target.wants/ccfleet.service']) {
+    for (const gone of ['usr/lib/ccfleet', 'usr/bin/ccfleet', 'usr/share/ccfleet', 'etc/systemd/system/ccfleet.service', 'etc/systemd/system/multi-user.target.wants/ccfleet.service']) {
       expect(fs.existsSync(path.join(root, gone)), gone).toBe(false);
     }
     expect(fs.existsSync(path.join(root, 'etc/ccfleet/agent.json'))).toBe(true);
@@ -376,6 +488,18 @@ describe('tar.gz install.sh / uninstall.sh --root', () => {
     expect(r.status, r.stderr).toBe(0);
     for (const gone of ['etc/ccfleet', 'var/lib/ccfleet', 'var/log/ccfleet']) expect(fs.existsSync(path.join(root, gone)), gone).toBe(false);
     expect(sh(path.join(pkg, 'install.sh'), ['--bogus']).status).toBe(2);
+
+    // A config IT wrote before the first install.sh: kept byte for byte, made private.
+    const pre = path.join(tmp, 'tarroot-preseeded');
+    const mine = '{ "server": "https://fleet.example.com", "enrollSecret": "s3cret" }\n';
+    fs.mkdirSync(path.join(pre, 'etc/ccfleet'), { recursive: true });
+    fs.writeFileSync(path.join(pre, 'etc/ccfleet/agent.json'), mine, { mode: 0o644 });
+    fs.chmodSync(path.join(pre, 'etc/ccfleet/agent.json'), 0o644);
+    r = sh(path.join(pkg, 'install.sh'), ['--root', pre]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(pre, 'etc/ccfleet/agent.json'), 'utf8')).toBe(mine);
+    expect(mode(path.join(pre, 'etc/ccfleet/agent.json'))).toBe('600');
+    expect(fs.readdirSync(path.join(pre, 'etc/ccfleet'))).toEqual(['agent.json']);
   });
 });
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { debConffiles, debControl } from './deb-control.js';
+import { debControl } from './deb-control.js';
 import { debScripts } from './deb-scripts.js';
 import { linuxEntries, LOCAL_UNIT_DIR, PACKAGE_UNIT_DIR, type Entry } from './layout.js';
 import { DEFAULT_AGENT_CONFIG } from './default-config.js';
@@ -107,7 +107,6 @@ function buildDeb(work: string, arch: LinuxArch, binary: string, o: BuildLinuxOp
     description: DESCRIPTION,
   });
   fs.writeFileSync(path.join(meta, 'control'), control, { mode: 0o644 });
-  fs.writeFileSync(path.join(meta, 'conffiles'), debConffiles(entries), { mode: 0o644 });
   for (const [name, text] of Object.entries(debScripts())) {
     fs.writeFileSync(path.join(meta, name), text);
     fs.chmodSync(path.join(meta, name), 0o755);
@@ -143,14 +142,14 @@ function buildTar(work: string, arch: LinuxArch, binary: string, o: BuildLinuxOp
     fs.chmodSync(to, mode);
   };
   put('ccfleet', 0o755, null);
-  put('agent.json', 0o600, DEFAULT_AGENT_CONFIG);
+  put('agent.json.default', 0o644, DEFAULT_AGENT_CONFIG);
   for (const e of linuxEntries(LOCAL_UNIT_DIR)) {
     if (e.kind === 'file' && 'text' in e && e.path.startsWith(`${LOCAL_UNIT_DIR}/`)) put(`systemd/${path.basename(e.path)}`, 0o644, e.text);
   }
   const s = tarballScripts(arch);
   put('install.sh', 0o755, s.install);
   put('uninstall.sh', 0o755, s.uninstall);
-  put('README.txt', 0o644, `ccfleet ${o.version} for linux-${arch}\n\nsudo ./install.sh            install or upgrade (keeps /etc/ccfleet/agent.json)\nsudo ./uninstall.sh [--purge]  remove (--purge: also config, state and logs)\n\nThen set "server" or "policy" in /etc/ccfleet/agent.json. See docs/install-linux.md.\n`);
+  put('README.txt', 0o644, `ccfleet ${o.version} for linux-${arch}\n\nsudo ./install.sh            install or upgrade (writes /etc/ccfleet/agent.json only when there is none)\nsudo ./uninstall.sh [--purge]  remove (--purge: also config, state and logs)\n\nThen set "server" or "policy" in /etc/ccfleet/agent.json. See docs/install-linux.md.\n`);
   for (const d of [dir, path.join(dir, 'systemd')]) fs.chmodSync(d, 0o755);
   run('tar', ['--owner=0', '--group=0', '--numeric-owner', '--sort=name', '-czf', out, '-C', base, name]);
 }

@@ -1,10 +1,8 @@
 /**
- * DEBIAN/control and DEBIAN/conffiles. Depends are what the official Node 22 linux binaries link against
+ * DEBIAN/control (there is no DEBIAN/conffiles: the package ships no conffile, see layout.ts). Depends are what the official Node 22 linux binaries link against
  * (readelf: glibc 2.28, GLIBCXX_3.4.21 = GCC 5, libgcc_s); dpkg-shlibdeps cannot run on a cross-built
  * arm64 binary, so they are written out.
  */
-import type { Entry } from './layout.js';
-
 export interface DebControlInput {
   version: string;
   arch: 'amd64' | 'arm64';
@@ -40,9 +38,3 @@ export function debControl(i: DebControlInput): string {
   ].join('\n');
 }
 
-export function debConffiles(entries: Entry[]): string {
-  return entries
-    .filter((e) => e.kind === 'file' && 'text' in e && e.conffile)
-    .map((e) => `${e.path}\n`)
-    .join('');
-}

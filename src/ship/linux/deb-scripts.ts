@@ -1,9 +1,12 @@
 /**
- * The .deb's maintainer scripts (Debian policy ch. 6 call forms). Install: folders, enable, start.
+ * The .deb's maintainer scripts (Debian policy ch. 6 call forms). Install: folders, the default
+ * /etc/ccfleet/agent.json when there is none (it is not a conffile: dpkg never prompts), enable, start.
  * Upgrade: the new postinst try-restarts (prerm does nothing on upgrade, so the old daemon runs until the
  * new binary is in place); enablement is left as the admin had it. Remove: stop and disable (remembering
  * whether it was enabled, so a reinstall re-enables it); config, state and logs stay. Purge: state, logs,
  * config and the daemon's managed drop-in go. dpkg exports DPKG_ROOT for `dpkg --root` installs.
+ * Upgrading from a version that shipped agent.json as a conffile: dpkg keeps a conffile the new version no
+ * longer ships (it becomes "obsolete", removed only on purge), so the admin's file stays untouched.
  */
 import { PURGE_STEPS, REENABLE_MARK, shellScript, type ShellOptions } from './shell.js';
 
@@ -14,6 +17,7 @@ export function debScripts(o: ShellOptions = DEB): { postinst: string; prerm: st
 case "$1" in
   configure|abort-upgrade|abort-remove|abort-deconfigure)
     make_dirs
+    seed_config
     protect_config
     if { [ "$1" = configure ] && [ -z "\${2:-}" ]; } || [ -e "$ROOT${REENABLE_MARK}" ]; then
       rm -f "$ROOT${REENABLE_MARK}"

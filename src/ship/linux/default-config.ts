@@ -1,12 +1,10 @@
 /**
- * The agent.json the Linux packages install (a conffile: an edited one survives upgrades). Every key is
- * commented out, so it parses to `{}`: a valid config that names no policy source. The daemon then exits
- * 2 ("no policy"), which the unit does not restart; ccfleet-config.path starts it once IT writes a real
- * config. JSONC, like every agent config.
- *
- * Do not change this text lightly: it is a dpkg conffile, and a new default makes dpkg ask on upgrade
- * (and fail, without a terminal) on every machine where IT edited the file, unless apt/dpkg runs with
- * --force-confold. The same holds for a file preseeded before the first install (docs/install-linux.md).
+ * The default agent.json of the Linux packages, shipped as /usr/share/ccfleet/agent.json.default and copied
+ * to /etc/ccfleet/agent.json by the install scripts only when that file does not exist (an MDM-dropped or
+ * edited file is never replaced, and nothing ever prompts). Every key is commented out, so it parses to
+ * `{}`: a valid config that names no policy source. The daemon then exits 2 ("no policy"), which the unit
+ * does not restart; ccfleet-config.path starts it once IT writes a real config. JSONC, like every agent
+ * config. Changing this text changes only what new installs get.
  */
 export const DEFAULT_AGENT_CONFIG = `// ccfleet agent configuration (JSONC: comments and trailing commas are allowed).
 //

@@ -4,10 +4,13 @@
  * - never fails an install because of systemd: without systemctl, or with systemd not running (a container,
  *   a chroot, an image being built), the units are enabled as files (`systemctl --root`, which needs no
  *   running manager) and not started, and a message says so;
+ * - /etc/ccfleet/agent.json is IT's: written from the shipped default only when absent, never replaced,
+ *   never written or chmod-ed through a symlink;
  * - `$ROOT` prefixes every path: empty on a live system, dpkg's `$DPKG_ROOT` for `dpkg --root`, the
  *   tarball's `--root DIR`; with a root set, the running systemd is never touched.
  * `ShellOptions.probe` and `liveUnderRoot` exist for tests only (a fake "running systemd" under a temp root).
  */
+import { DEFAULT_CONFIG_FILE } from './layout.js';
 
 export interface ShellOptions {
   /** The shell expression giving the root ("" = live system). */
@@ -47,10 +50,32 @@ make_dirs() {
   # Claude Code's managed-settings folder (the daemon's drop-in goes in it); never re-moded if present.
   [ -d "$ROOT/etc/claude-code" ] || install -d -m 0755 "$ROOT/etc/claude-code"
 }
+# The default config, copied only when there is no /etc/ccfleet/agent.json: a file IT wrote before the
+# package (an MDM) or edited since is never replaced. Written to a private temp file beside it, then linked
+# into place (the link fails if the name appeared meanwhile; a plain rename where hard links are not
+# supported). Never written through a symlinked folder; a symlinked agent.json counts as existing.
+seed_config() {
+  cfg_dir="$ROOT/etc/ccfleet"
+  if [ -L "$cfg_dir" ]; then say "$cfg_dir is a symlink: no default agent.json written through it"; return 0; fi
+  if [ -e "$cfg_dir/agent.json" ] || [ -L "$cfg_dir/agent.json" ]; then return 0; fi
+  if [ ! -f "$ROOT${DEFAULT_CONFIG_FILE}" ]; then say "$ROOT${DEFAULT_CONFIG_FILE} is missing: no default agent.json written"; return 0; fi
+  [ -d "$cfg_dir" ] || install -d -m 0755 "$cfg_dir"
+  cfg_tmp=$(mktemp "$cfg_dir/.agent.json.XXXXXX")
+  if ! { cat "$ROOT${DEFAULT_CONFIG_FILE}" > "$cfg_tmp" && chmod 0600 "$cfg_tmp" && { [ "$(id -u)" != 0 ] || chown 0:0 "$cfg_tmp"; }; }; then
+    rm -f "$cfg_tmp"
+    say "could not write $cfg_dir/agent.json"
+    return 1
+  fi
+  if ln "$cfg_tmp" "$cfg_dir/agent.json" 2>/dev/null ||
+    { [ ! -e "$cfg_dir/agent.json" ] && [ ! -L "$cfg_dir/agent.json" ] && mv -f "$cfg_tmp" "$cfg_dir/agent.json"; }; then
+    say "wrote the default /etc/ccfleet/agent.json (nothing is enforced until it names a server or policy)"
+  fi
+  rm -f "$cfg_tmp"
+}
 # The config holds the enrollment secret: whoever wrote it (a preseeding MDM script, an editor), it must not
-# stay readable by users. A regular file only (never chmod through a symlink).
+# stay readable by users. A regular file only, never through a symlink (file or folder).
 protect_config() {
-  if [ -f "$ROOT/etc/ccfleet/agent.json" ] && [ ! -L "$ROOT/etc/ccfleet/agent.json" ]; then chmod go-rwx "$ROOT/etc/ccfleet/agent.json"; fi
+  if [ ! -L "$ROOT/etc/ccfleet" ] && [ -f "$ROOT/etc/ccfleet/agent.json" ] && [ ! -L "$ROOT/etc/ccfleet/agent.json" ]; then chmod go-rwx "$ROOT/etc/ccfleet/agent.json"; fi
 }
 reload_manager() { if systemd_running; then live_systemctl daemon-reload; fi; }
 enable_units() { offline_systemctl enable $UNITS; }

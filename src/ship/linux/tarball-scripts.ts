@@ -1,10 +1,11 @@
 /**
  * install.sh / uninstall.sh of the tar.gz: what the packages do, for machines without dpkg/rpm or for
  * images (`--root DIR`). The units go to /etc/systemd/system (files a package manager does not own); the
- * config is installed only when absent, so a re-run (= upgrade) keeps it; a re-run try-restarts. Both refuse
+ * default config goes to /usr/share/ccfleet/agent.json.default and is copied to /etc/ccfleet/agent.json only
+ * when absent (as the packages do), so a re-run (= upgrade) keeps it; a re-run try-restarts. Both refuse
  * to touch an install owned by dpkg or rpm.
  */
-import { BIN_LINK, BIN_LINK_TARGET, BINARY, CONFIG_FILE, LIB_DIR, LOCAL_UNIT_DIR } from './layout.js';
+import { BIN_LINK, BIN_LINK_TARGET, BINARY, CONFIG_FILE, DEFAULT_CONFIG_FILE, LIB_DIR, LOCAL_UNIT_DIR, SHARE_DIR } from './layout.js';
 import { ALL_UNITS, PURGE_STEPS, shellScript, type ShellOptions } from './shell.js';
 
 const TAR: ShellOptions = { root: '""' };
@@ -31,15 +32,17 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ${ARGS('[--root DIR]', '')}
 case "$(uname -m)" in ${machine}) ;; *) [ -n "$ROOT" ] || { say "this is the linux-${arch} package; this machine is $(uname -m)"; exit 1; } ;; esac
 UPGRADE=; [ -e "$ROOT${BINARY}" ] && UPGRADE=1
-install -d -m 0755 "$ROOT${LIB_DIR}" "$ROOT/usr/bin" "$ROOT${LOCAL_UNIT_DIR}" "$ROOT/etc/ccfleet"
+install -d -m 0755 "$ROOT${LIB_DIR}" "$ROOT/usr/bin" "$ROOT${LOCAL_UNIT_DIR}"
 # Copy beside, then rename: a running daemon keeps its old binary until restarted.
 install -m 0755 "$HERE/ccfleet" "$ROOT${BINARY}.new"
 mv -f "$ROOT${BINARY}.new" "$ROOT${BINARY}"
 ln -sfn ${BIN_LINK_TARGET} "$ROOT${BIN_LINK}"
 for u in ${ALL_UNITS}; do install -m 0644 "$HERE/systemd/$u" "$ROOT${LOCAL_UNIT_DIR}/$u"; done
-# The config is IT's: installed once, never overwritten.
-[ -e "$ROOT${CONFIG_FILE}" ] || install -m 0600 "$HERE/agent.json" "$ROOT${CONFIG_FILE}"
+install -d -m 0755 "$ROOT${SHARE_DIR}"
+install -m 0644 "$HERE/agent.json.default" "$ROOT${DEFAULT_CONFIG_FILE}"
 make_dirs
+# The config is IT's: written from the default only when there is none, never overwritten.
+seed_config
 protect_config
 if [ -z "$UPGRADE" ]; then
   enable_units
@@ -59,8 +62,8 @@ stop_units
 [ -e "$ROOT${LOCAL_UNIT_DIR}/ccfleet.service" ] && disable_units
 for u in ${ALL_UNITS}; do rm -f "$ROOT${LOCAL_UNIT_DIR}/$u"; done
 [ "$(readlink "$ROOT${BIN_LINK}" 2>/dev/null)" = ${BIN_LINK_TARGET} ] && rm -f "$ROOT${BIN_LINK}"
-rm -f "$ROOT${BINARY}" "$ROOT${BINARY}.new"
-rmdir "$ROOT${LIB_DIR}" 2>/dev/null || true
+rm -f "$ROOT${BINARY}" "$ROOT${BINARY}.new" "$ROOT${DEFAULT_CONFIG_FILE}"
+rmdir "$ROOT${LIB_DIR}" "$ROOT${SHARE_DIR}" 2>/dev/null || true
 if [ -n "$PURGE" ]; then
   ${PURGE_STEPS.split('\n').join('\n  ')}
 else

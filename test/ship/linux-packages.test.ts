@@ -10,10 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAgentConfig } from '../../src/agent/agent-config.js';
-import { buildLinuxPackages, linuxPackageNames, type BuiltPackage } from '../../src/ship/linux/build-packages.js';
+import { buildLinuxPackages, linuxPackageNames, stageRoot, type BuiltPackage } from '../../src/ship/linux/build-packages.js';
+import { linuxEntries } from '../../src/ship/linux/layout.js';
 import { debScripts } from '../../src/ship/linux/deb-scripts.js';
 import { DEFAULT_AGENT_CONFIG } from '../../src/ship/linux/default-config.js';
-import { rpmScriptlets } from '../../src/ship/linux/rpm-spec.js';
+import { rpmScriptlets, rpmSpec } from '../../src/ship/linux/rpm-spec.js';
 import { tarballScripts } from '../../src/ship/linux/tarball-scripts.js';
 import { linuxVersions } from '../../src/ship/linux/versions.js';
 
@@ -501,6 +502,54 @@ describe('tar.gz install.sh / uninstall.sh --root', () => {
     expect(mode(path.join(pre, 'etc/ccfleet/agent.json'))).toBe('600');
     expect(fs.readdirSync(path.join(pre, 'etc/ccfleet'))).toEqual(['agent.json']);
   });
+});
+
+describe('rpm keeps /etc/ccfleet/agent.json (files only: rpm --root, no scriptlets)', () => {
+  it('through an upgrade from the %config layout, a same-layout upgrade and rpm -e; never an .rpmsave or .rpmnew', (ctx) => {
+    if (!isRoot) return ctx.skip(); // rpm chowns what it unpacks
+    if (need(ctx, 'dpkg-deb', 'rpmbuild', 'rpm')) return;
+    const dir = path.join(tmp, 'rpmfate');
+    const bin = path.join(dir, 'ccfleet');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(bin, '#!/bin/sh\necho old\n', { mode: 0o755 });
+    // The previous layout: agent.json shipped with content as %config(noreplace), version 1.2.2.
+    const top = path.join(dir, 'top');
+    const stage = path.join(dir, 'stage');
+    for (const d of ['BUILD', 'RPMS', 'SPECS', 'tmp']) fs.mkdirSync(path.join(top, d), { recursive: true });
+    fs.mkdirSync(stage);
+    stageRoot(stage, linuxEntries(), bin);
+    fs.mkdirSync(path.join(stage, 'etc/ccfleet'), { recursive: true });
+    fs.writeFileSync(path.join(stage, 'etc/ccfleet/agent.json'), DEFAULT_AGENT_CONFIG, { mode: 0o600 });
+    const spec = rpmSpec({ versions: linuxVersions('1.2.2'), entries: linuxEntries(), stage, summary: 's', description: 'd', license: 'l', payload: 'w1.gzdio' });
+    expect(spec).toContain('%ghost %config(missingok,noreplace) %attr(0600,root,root) /etc/ccfleet/agent.json');
+    fs.writeFileSync(path.join(top, 'SPECS/old.spec'), spec.replace('%ghost %config(missingok,noreplace)', '%config(noreplace)'));
+    execFileSync('rpmbuild', ['-bb', '--quiet', '--target', 'x86_64', '--define', `_topdir ${top}`, '--define', `_tmppath ${path.join(top, 'tmp')}`, path.join(top, 'SPECS/old.spec')], { stdio: 'ignore' });
+    const oldRpm = path.join(top, 'RPMS/x86_64/ccfleet-1.2.2-1.x86_64.rpm');
+    const [built] = buildLinuxPackages({ version: VERSION, binaries: { x64: bin }, outDir: path.join(dir, 'new'), formats: ['rpm'], quick: true });
+    const newRpm = built!.file;
+    const root = path.join(dir, 'root');
+    fs.mkdirSync(root);
+    const rpm = (...a: string[]) => {
+      const r = spawnSync('rpm', ['--root', root, ...a], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout + r.stderr.replace(/^rpm: .*(Alien|you know what).*\n/gm, '');
+    };
+    const cfg = path.join(root, 'etc/ccfleet/agent.json');
+    const mine = '{ "server": "https://fleet.example.com" }\n';
+    rpm('--initdb');
+    rpm('-i', '--nodeps', '--noscripts', '--ignorearch', oldRpm);
+    expect(fs.readFileSync(cfg, 'utf8')).toBe(DEFAULT_AGENT_CONFIG);
+    fs.writeFileSync(cfg, mine);
+    for (const step of [['-U', newRpm], ['-U', '--replacepkgs', newRpm]]) {
+      expect(rpm(step[0]!, '--nodeps', '--noscripts', '--ignorearch', ...step.slice(1))).not.toMatch(/saved as|created as/);
+      expect(fs.readFileSync(cfg, 'utf8')).toBe(mine);
+    }
+    expect(rpm('-qf', '/etc/ccfleet/agent.json').trim()).toBe('ccfleet-1.2.3-1.x86_64');
+    expect(rpm('-e', '--nodeps', '--noscripts', 'ccfleet')).not.toMatch(/saved as/);
+    expect(fs.readFileSync(cfg, 'utf8')).toBe(mine);
+    expect(fs.readdirSync(path.join(root, 'etc/ccfleet'))).toEqual(['agent.json']);
+    expect(fs.existsSync(path.join(root, 'usr/lib/ccfleet/ccfleet'))).toBe(false);
+  }, 120_000);
 });
 
 // The real executable must come out of every package byte for byte: rpmbuild strips ELF files unless told

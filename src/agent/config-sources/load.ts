@@ -12,7 +12,7 @@
  *
  * Merge, managed keys winning: a top-level key set by the management channel replaces the file's value
  * whole (an object such as `policyRefresh` is not merged inside); keys it does not set keep the file's.
- * Why: the file is what the installer wrote (the MSI's SERVER_URL/ENROLL_SECRET, a .deb conffile), the
+ * Why: the file is what the installer wrote (the MSI's SERVER_URL/ENROLL_SECRET, the Linux packages' default or IT's own file), the
  * profile or GPO is what the MDM enforces now — the MDM must win, but an admin who pushes only
  * `policyPublicKeys` by profile must not lose the installer's server URL. Every channel is validated on
  * its own with the same schema (errors name the channel and the field: CONFIG_INVALID, exit 2), so the

@@ -13,11 +13,14 @@ export interface SeaConfig {
 }
 
 /**
- * V8 flags baked into the executables. A 1 MB semi-space keeps the young generation small: the daemon
- * is idle nearly all the time, and the default 16 MB semi-spaces stay resident until V8's memory reducer
- * happens to run. bench/sea.mjs, daemon idle on 10 users x 20 projects: RssAnon 30 MiB with the flag,
- * 65 MiB without (VmRSS 105 vs 139 MiB; the rest is clean pages of the executable). Measured and not
- * kept: --optimize-for-size and --single-threaded-gc on top (no further gain), --lite-mode (no
+ * V8 flags baked into the executables. A 1 MB semi-space keeps the young generation small. bench/sea.mjs,
+ * daemon idle on 10 users x 20 projects, same bundle: without the flag RssAnon is ~66 MiB after start-up
+ * and stays there until V8's memory reducer runs (30 s to 2 min later; then ~30 MiB); with it, ~31 MiB
+ * from the start (VmHWM 119 vs 143 MiB; the rest of VmRSS is clean pages of the executable). So the
+ * steady idle is the same and the peak after each burst of work (start-up, a resync, a policy refresh)
+ * is ~35 MiB lower. Cost: ~25 ms more start-up per process (more scavenges while the 2.5 MB bundle
+ * loads), also for each as-user write child. 2 and 4 MB semi-spaces: the same cost, less of the gain.
+ * Not kept: --optimize-for-size and --single-threaded-gc on top (no further gain), --lite-mode (no
  * WebAssembly: undici's HTTP parser fails).
  */
 export const V8_FLAGS: readonly string[] = ['--max-semi-space-size=1'];

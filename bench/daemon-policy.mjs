@@ -50,6 +50,9 @@ export async function startPolicyServer({ tls = null } = {}) {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': current.bytes.length, etag: current.etag, 'cache-control': 'no-cache', 'ccfleet-signature': current.signature }).end(current.bytes);
   };
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+  // `Keep-Alive: timeout=1`: the agent ends each connection after its answer, as its own 2-s keep-alive does
+  // between real refreshes (5 minutes apart); here they are 2 s apart. So: one new connection per refresh.
+  server.keepAliveTimeout = 1_000;
   // 'connection' hands over the TCP socket itself (under TLS too): its counters are the bytes on the wire.
   server.on('connection', (socket) => {
     const t0 = performance.now();

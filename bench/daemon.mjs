@@ -372,7 +372,7 @@ async function policyPart() {
   const tls = selfSignedCert(work);
   const transports = [{ name: 'http', tls: null }, ...(tls ? [{ name: 'https (self-signed P-256 certificate, no chain)', tls }] : [])];
   const out = {
-    method: `the daemon (agent config: policy URL, one pinned ed25519 key, policyRefresh.cron "*/2 * * * * *" with no jitter, fresh state dir) against a node:http(s) server in the bench serving the signed policy with an ETag and the ccfleet-signature header, 304 to a matching If-None-Match. Bytes = the server's TCP socket bytesRead (request) + bytesWritten (response) per connection (TLS records included); TCP/IP headers not counted. The daemon opens one connection per refresh (a dispatcher per fetch, closed afterwards).`,
+    method: `the daemon (agent config: policy URL, one pinned ed25519 key, policyRefresh.cron "*/2 * * * * *" with no jitter, fresh state dir) against a node:http(s) server in the bench serving the signed policy with an ETag and the ccfleet-signature header, 304 to a matching If-None-Match. Bytes = the server's TCP socket bytesRead (request) + bytesWritten (response) per connection (TLS records included); TCP/IP headers not counted. One new connection per refresh (the server's Keep-Alive: timeout=1 makes the agent close it after the answer, as its own 2-s keep-alive does between real 5-minute refreshes); over https the agent resumes the TLS session of the previous refresh (src/agent/tls-sessions.ts), so only the first handshake carries the certificate.`,
     policyBytes: text(1).length,
     transports: {},
   };

@@ -90,6 +90,9 @@ export function commitWrite(p: PendingWrite, syncs: FolderSyncs, index: number):
     step = 'verify';
     return verify(p.target, p.data, p.tmpIno, p.mode);
   } catch (e) {
+    // The folder deleted under us (a user's rm -rf of the project: our temp file went with it) — a change
+    // since the plan, not a failure; the re-plan finds nothing left to write.
+    if (step === 'rename' && errorCode(e) === 'ENOENT') return changed(`${p.hostPath}: its folder was deleted while writing`);
     // Deleted (or a symlink put in its place: ELOOP) by someone else between our rename and the check.
     if (step === 'verify' && (errorCode(e) === 'ENOENT' || errorCode(e) === 'ELOOP')) return changed(`${p.hostPath}: replaced by another writer right after the rename (${errorCode(e)})`);
     return ioResult(`${p.hostPath}: ${step} failed: ${errorCode(e)}`);

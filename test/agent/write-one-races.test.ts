@@ -15,7 +15,7 @@ beforeEach(() => void (base = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-rac
 afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
 describe('a write racing the user', () => {
-  it('the folder deleted between prepare and commit → changed, nothing re-created', () => {
+  const setup = () => {
     const proj = path.join(base, 'proj');
     const dir = path.join(proj, '.claude');
     fs.mkdirSync(dir, { recursive: true });
@@ -28,11 +28,21 @@ describe('a write racing the user', () => {
       syncs,
       0,
     );
-    expect('pending' in p).toBe(true);
-    if (!('pending' in p)) return;
+    if (!('pending' in p)) throw new Error('not pending');
+    return { proj, file, syncs, pending: p.pending };
+  };
+
+  it('the folder deleted between prepare and commit → changed, nothing re-created', () => {
+    const { proj, syncs, pending } = setup();
     fs.rmSync(proj, { recursive: true, force: true }); // rm -rf, temp file included
-    const r = commitWrite(p.pending, syncs, 0);
-    expect(r).toMatchObject({ ok: false, code: 'changed' });
+    expect(commitWrite(pending, syncs, 0)).toMatchObject({ ok: false, code: 'changed' });
     expect(fs.existsSync(proj)).toBe(false);
+  });
+
+  it('rm -rf half-way (our temp file gone, the target not yet) at the rename → changed', () => {
+    const { file, syncs, pending } = setup();
+    fs.unlinkSync(pending.tmp);
+    expect(commitWrite(pending, syncs, 0)).toMatchObject({ ok: false, code: 'changed', message: expect.stringMatching(/deleted while writing/) });
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"model":"opus"}\n');
   });
 });

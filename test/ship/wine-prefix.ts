@@ -26,6 +26,8 @@ export interface WinePrefix {
   waitForState(name: string, accept: (s: string | null) => boolean, timeoutMs: number): string | null;
   /** `reg query <key>` values as name → [type, data]; null when the key does not exist. */
   regValues(key: string): Record<string, [string, string]> | null;
+  /** The stored definition of a scheduled task (C:\\Windows\\System32\\Tasks\\<path>, as wine keeps it), or null. */
+  taskFile(name: string): string | null;
   dispose(): void;
 }
 
@@ -82,6 +84,12 @@ export function createWinePrefix(): WinePrefix {
       }
       return values;
     },
+    taskFile(name: string): string | null {
+      const file = path.join(env.WINEPREFIX, 'drive_c', 'windows', 'system32', 'tasks', ...name.split('\\').filter(Boolean));
+      if (!fs.existsSync(file)) return null;
+      const b = fs.readFileSync(file);
+      return b[0] === 0xff && b[1] === 0xfe ? b.subarray(2).toString('utf16le') : b.toString('utf8');
+    },
     dispose() {
       exec('wineserver', ['-k'], 30_000);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -95,6 +103,10 @@ export function createWinePrefix(): WinePrefix {
     // started while it exits sees services vanish (StartServices: 1060, the install rolls back).
     exec('wineserver', ['-w'], 120_000);
     exec('wineserver', ['-p']);
+    // Windows always runs the Task Scheduler; wine starts it on demand only (schtasks alone fails with
+    // SCHED_E_SERVICE_NOT_RUNNING), and the MSI registers a scheduled task (the WSL task).
+    const sched = run(['net', 'start', 'schedule']);
+    if (sched.code !== 0) throw new Error(`net start schedule failed (${sched.code}): ${sched.out.slice(-2000)}`);
   } catch (e) {
     prefix.dispose();
     throw e;

@@ -14,6 +14,7 @@ import { parseIdt } from './idt.js';
 import { FIXUP_TABLES, msiFixups, type WixlTables } from './msi-fixups.js';
 import { msiVersion } from './msi-layout.js';
 import { peHasSignature } from './pe.js';
+import { WSL_TASK_XML, utf16le, wslTaskXml } from './wsl-task.js';
 import { buildWxs, msiServiceSpec } from './wxs.js';
 import type { WindowsServiceOptions } from '../../service/windows-service.js';
 
@@ -78,9 +79,10 @@ export function buildMsi(o: BuildMsiOptions): BuiltMsi {
       nssm: put('nssm.exe', o.nssm, true),
       script: put('custom-actions.js', o.script, false),
       config: path.join(stage, 'agent.json'),
-      ...(o.wsl ? { wsl: put('ccfleet-linux-x64', o.wsl, false) } : {}),
+      ...(o.wsl ? { wsl: put('ccfleet-linux-x64', o.wsl, false), wslTask: path.join(stage, WSL_TASK_XML) } : {}),
     };
     fs.writeFileSync(sources.config, WINDOWS_DEFAULT_AGENT_CONFIG);
+    if (sources.wslTask) fs.writeFileSync(sources.wslTask, utf16le(wslTaskXml()));
 
     // wixl resolves Source paths against its working folder (absolute ones fail): name them relative.
     const relative = Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, path.relative(stage, v)])) as typeof sources;

@@ -6,7 +6,7 @@
  * - AgentConfig component: Permanent | NeverOverwrite (an existing agent.json is never replaced by the
  *   default one, and uninstalling keeps it);
  * - WriteAgentConfig: HideTarget (its data holds the enrollment secret);
- * - SecureCustomProperties: the config properties (passed to the elevated install in managed installs);
+ * - SecureCustomProperties: the config properties and WSL_TASK (passed to the elevated install in managed installs);
  * - Registry: NSSM's path values as REG_EXPAND_SZ (`#%` prefix), as `nssm set` writes them;
  * - Upgrade: the maximum version inclusive (a rebuilt package of the same version replaces the old one);
  * - MsiLockPermissionsEx: the data folder's DACL (SYSTEM and Administrators only);
@@ -14,7 +14,7 @@
  */
 import { formatIdt, type IdtTable } from './idt.js';
 import {
-  CA_HIDE_TARGET, COMPONENT, COMPONENT_ATTR, CONFIG_PROPERTIES, CUSTOM_ACTION, DATA_DIR_SDDL, DIR, UPGRADE_VERSION_MAX_INCLUSIVE,
+  CA_HIDE_TARGET, COMPONENT, COMPONENT_ATTR, CONFIG_PROPERTIES, CUSTOM_ACTION, DATA_DIR_SDDL, DIR, UPGRADE_VERSION_MAX_INCLUSIVE, WSL_TASK_PROPERTY,
 } from './msi-layout.js';
 import { SEQUENCE } from './wxs.js';
 import type { WindowsServiceSpec } from '../../service/windows-service.js';
@@ -77,7 +77,7 @@ export function msiFixups(t: WixlTables, service: Pick<WindowsServiceSpec, 'name
   if ((Number(prepare.Type) & (0x3f | CA_IN_SCRIPT)) !== CA_JSCRIPT_BINARY) throw new Error(`wixl wrote CustomAction ${CUSTOM_ACTION.prepare} with Type ${prepare.Type}: not an immediate JScript action`);
 
   const secure = t.Property.rows.find((r) => r.Property === 'SecureCustomProperties');
-  const names = new Set([...(secure?.Value ? secure.Value.split(';') : []), ...CONFIG_PROPERTIES.map((p) => p.property)]);
+  const names = new Set([...(secure?.Value ? secure.Value.split(';') : []), ...CONFIG_PROPERTIES.map((p) => p.property), WSL_TASK_PROPERTY]);
   const value = [...names].sort().join(';');
   queries.push(
     secure

@@ -4,6 +4,7 @@
  * installed agent — never change it.
  */
 import { NSSM_EXE, WINDOWS_EXE, WSL_LINUX_EXE } from '../../service/windows-service.js';
+import { WSL_TASK_XML } from './wsl-task.js';
 
 /** Ties every ccfleet MSI together: a newer one removes an older one (MajorUpgrade). */
 export const UPGRADE_CODE = '{62821836-A564-4ED5-B474-92CB73D8FA1A}';
@@ -37,6 +38,7 @@ export const COMPONENT = {
   exe: 'CcfleetExe',
   service: 'CcfleetService',
   wsl: 'CcfleetWslLinux',
+  wslTask: 'CcfleetWslTask',
   config: 'AgentConfig',
   logs: 'LogsFolder',
 } as const;
@@ -45,6 +47,7 @@ export const FILE_ID = {
   exe: WINDOWS_EXE,
   nssm: NSSM_EXE,
   wsl: WSL_LINUX_EXE,
+  wslTask: WSL_TASK_XML,
   config: 'agent.json',
 } as const;
 
@@ -63,7 +66,18 @@ export const CUSTOM_ACTION = {
   binary: 'CcfleetConfigScript',
   prepare: 'PrepareAgentConfig',
   write: 'WriteAgentConfig',
+  prepareWslTask: 'PrepareWslTask',
+  installWslTask: 'InstallWslTask',
+  removeWslTask: 'RemoveWslTask',
 } as const;
+
+/**
+ * WSL_TASK=0 on the msiexec command line: no per-user WSL task (src/ship/windows/wsl-task.ts). Present
+ * only in a package that carries the Linux executable.
+ */
+export const WSL_TASK_PROPERTY = 'WSL_TASK';
+/** The agent.json keys copied into the users-readable wsl-task.json (never the enrollment secret). */
+export const WSL_TASK_CONFIG_PROPERTIES = ['POLICY_URL', 'POLICY_PUBLIC_KEYS'] as const;
 
 /** Component attribute bits (msidbComponentAttributes…). */
 export const COMPONENT_ATTR = { permanent: 16, neverOverwrite: 128, win64: 256 } as const;

@@ -26,7 +26,10 @@ export interface WinePrefix {
   waitForState(name: string, accept: (s: string | null) => boolean, timeoutMs: number): string | null;
   /** `reg query <key>` values as name → [type, data]; null when the key does not exist. */
   regValues(key: string): Record<string, [string, string]> | null;
-  /** The stored definition of a scheduled task (C:\\Windows\\System32\\Tasks\\<path>, as wine keeps it), or null. */
+  /**
+   * The stored definition of a scheduled task (C:\Windows\System32\Tasks\<path>), or null. Wine re-writes
+   * what it parsed and keeps only part of it (settings and registration info; not triggers, principal, action).
+   */
   taskFile(name: string): string | null;
   dispose(): void;
 }
@@ -88,7 +91,7 @@ export function createWinePrefix(): WinePrefix {
       const file = path.join(env.WINEPREFIX, 'drive_c', 'windows', 'system32', 'tasks', ...name.split('\\').filter(Boolean));
       if (!fs.existsSync(file)) return null;
       const b = fs.readFileSync(file);
-      return b[0] === 0xff && b[1] === 0xfe ? b.subarray(2).toString('utf16le') : b.toString('utf8');
+      return (b[0] === 0xff && b[1] === 0xfe ? b.subarray(2).toString('utf16le') : b.toString('utf8')).replace(/^\ufeff/, '');
     },
     dispose() {
       exec('wineserver', ['-k'], 30_000);

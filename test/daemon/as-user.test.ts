@@ -65,7 +65,11 @@ describe.skipIf(!isRoot)('daemon as root: repairs in the user’s long-lived wri
       const st = fs.statSync(m.host(p));
       expect([st.uid, st.gid], p).toEqual([BOB, BOB]);
     }
-    const s = await waitFor(() => m.status().writeChildren, 'status shows the write children');
+    // status.json is written at most once a second: wait for one written after the repairs
+    const s = await waitFor(() => {
+      const w = m.status().writeChildren;
+      return w && w.started > 0 ? w : null;
+    }, 'status shows the write children');
     expect(s.started).toBe(1);
     expect(s.alive).toBe(1);
   }, 60_000);

@@ -113,7 +113,7 @@ function replaceFile(dir, name, text) {
 //                   RemoveWslTask;
 //   InstallWslTask  deferred, as LocalSystem: writes wsl-task.json beside ccfleet.exe (users can read it:
 //                   the policy source and pinned keys only, NEVER the enrollment secret) when POLICY_URL or
-//                   POLICY_PUBLIC_KEYS is given, or a commented empty one when there is none yet, then
+//                   POLICY_PUBLIC_KEYS is given (else the installed one again, or a commented empty one), then
 //                   schtasks /Create /TN \ccfleet\ccfleet-wsl /XML <bin folder>\ccfleet-wsl-task.xml /F;
 //   RemoveWslTask   deferred, as LocalSystem: schtasks /Delete /TN \ccfleet\ccfleet-wsl /F (no such task is
 //                   fine), and wsl-task.json unless an upgrade is removing the old version.
@@ -136,11 +136,26 @@ function PrepareWslTask() {
     for (var i = 0; i < list.length; i++) if (list[i]) quoted.push(jsonString(list[i]));
     if (quoted.length) lines.push('  "policyPublicKeys": [' + quoted.join(", ") + "]");
   }
-  var config = lines.length ? "{\r\n" + lines.join(",\r\n") + "\r\n}\r\n" : "";
+  // No property given: carry the installed file over, since an upgrade removes the old version (and with it
+  // this file) before the new one is installed, whether or not UPGRADINGPRODUCTCODE tells it so (Wine's not).
+  var config = lines.length ? "{\r\n" + lines.join(",\r\n") + "\r\n}\r\n" : readText(withSlash(bin) + WSL_TASK_CONFIG);
   var forGood = Session.Property("REMOVE") == "ALL" && !Session.Property("UPGRADINGPRODUCTCODE");
   Session.Property("InstallWslTask") = bin + "\n" + sys + "\n" + config;
   Session.Property("RemoveWslTask") = bin + "\n" + sys + "\n" + (forGood ? "1" : "0");
   return IDOK;
+}
+
+// The text of a file, or "" when it is absent or unreadable.
+function readText(file) {
+  try {
+    var fso = new ActiveXObject("Scripting.FileSystemObject");
+    if (!fso.FileExists(file)) return "";
+    var f = fso.OpenTextFile(file, 1, false, 0), text = f.AtEndOfStream ? "" : f.ReadAll();
+    f.Close();
+    return text;
+  } catch (e) {
+    return "";
+  }
 }
 
 function wslTaskData() {

@@ -22,7 +22,8 @@ import { WINDOWS_DEFAULT_AGENT_CONFIG } from '../../src/ship/windows/default-con
 import { parseIdt, type IdtTable } from '../../src/ship/windows/idt.js';
 import { msiFixups } from '../../src/ship/windows/msi-fixups.js';
 import { CONFIG_PROPERTIES, DATA_DIR_SDDL, DIR, UPGRADE_CODE, msiVersion } from '../../src/ship/windows/msi-layout.js';
-import { CONFIG_CONDITION, msiServiceSpec } from '../../src/ship/windows/wxs.js';
+import { CONFIG_CONDITION, WSL_TASK_CONDITION, msiServiceSpec } from '../../src/ship/windows/wxs.js';
+import { WSL_TASK_NAME, utf16le, wslTaskXml } from '../../src/ship/windows/wsl-task.js';
 import { createWinePrefix, wineMissing, type WinePrefix } from './wine-prefix.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -99,7 +100,7 @@ withTools('structure (msitools)', msitools, () => {
     expect(p.ALLUSERS).toBe('1');
     expect(p.ARPNOMODIFY).toBe('1');
     expect(p.MsiHiddenProperties!.split(';')).toEqual(expect.arrayContaining(['ENROLL_SECRET', 'PrepareAgentConfig', 'WriteAgentConfig']));
-    expect(p.SecureCustomProperties!.split(';')).toEqual(expect.arrayContaining(CONFIG_PROPERTIES.map((c) => c.property)));
+    expect(p.SecureCustomProperties!.split(';')).toEqual(expect.arrayContaining([...CONFIG_PROPERTIES.map((c) => c.property), 'WSL_TASK']));
     // Directory ids are not public properties: nobody can point the binaries elsewhere from the command line.
     for (const d of rows(msi, 'Directory')) if (!/Folder$|^TARGETDIR$/.test(d.Directory!)) expect(d.Directory).not.toBe(d.Directory!.toUpperCase());
   });
@@ -115,13 +116,15 @@ withTools('structure (msitools)', msitools, () => {
 
   it('File/Component/Directory: binaries in Program Files\\ccfleet, agent.json in ProgramData\\ccfleet kept and never overwritten', () => {
     const files = Object.fromEntries(rows(msi, 'File').map((r) => [r.File, r]));
-    expect(Object.keys(files).sort()).toEqual(['agent.json', 'ccfleet-linux-x64', 'ccfleet.exe', 'nssm.exe']);
+    expect(Object.keys(files).sort()).toEqual(['agent.json', 'ccfleet-linux-x64', 'ccfleet-wsl-task.xml', 'ccfleet.exe', 'nssm.exe']);
+    expect(files['ccfleet-wsl-task.xml']).toMatchObject({ FileName: 'ccfleet-wsl-task.xml', FileSize: String(utf16le(wslTaskXml()).length), Component_: 'CcfleetWslTask' });
     expect(files['ccfleet.exe']).toMatchObject({ FileName: 'ccfleet.exe', FileSize: String(fs.statSync(nssm).size), Component_: 'CcfleetExe' });
     expect(files['nssm.exe']).toMatchObject({ FileName: 'nssm.exe', Component_: 'CcfleetService' });
     expect(files['agent.json']).toMatchObject({ FileSize: String(Buffer.byteLength(WINDOWS_DEFAULT_AGENT_CONFIG)), Component_: 'AgentConfig' });
     const comps = Object.fromEntries(rows(msi, 'Component').map((r) => [r.Component, r]));
     expect(comps.AgentConfig).toMatchObject({ Directory_: DIR.data, Attributes: String(256 | 16 | 128), KeyPath: 'agent.json' });
-    for (const c of ['CcfleetExe', 'CcfleetService', 'CcfleetWslLinux', 'LogsFolder']) expect(comps[c]!.Attributes).toBe('256');
+    for (const c of ['CcfleetExe', 'CcfleetService', 'CcfleetWslLinux', 'CcfleetWslTask', 'LogsFolder']) expect(comps[c]!.Attributes).toBe('256');
+    expect(comps.CcfleetWslTask!.Directory_).toBe(DIR.bin);
     const dirs = Object.fromEntries(rows(msi, 'Directory').map((r) => [r.Directory, [r.Directory_Parent, r.DefaultDir]]));
     expect(dirs[DIR.bin]).toEqual(['ProgramFiles64Folder', 'ccfleet']);
     expect(dirs[DIR.data]).toEqual(['CommonAppDataFolder', 'ccfleet']);
@@ -185,11 +188,34 @@ withTools('structure (msitools)', msitools, () => {
     expect(execFileSync('msiinfo', ['extract', msi, 'Binary.CcfleetConfigScript']).equals(fs.readFileSync(SCRIPT))).toBe(true);
   });
 
+  it('WSL task actions: deferred no-impersonate JScript registers it after InstallFiles unless WSL_TASK=0, and deletes it on removal before RemoveFiles', () => {
+    const ca = Object.fromEntries(rows(msi, 'CustomAction').map((r) => [r.Action, r]));
+    expect(ca.PrepareWslTask).toMatchObject({ Type: '5', Source: 'CcfleetConfigScript', Target: 'PrepareWslTask' });
+    for (const a of ['InstallWslTask', 'RemoveWslTask']) expect(ca[a]).toMatchObject({ Type: String(5 | 0x400 | 0x800), Source: 'CcfleetConfigScript', Target: a });
+    const seq = Object.fromEntries(rows(msi, 'InstallExecuteSequence').map((r) => [r.Action, r]));
+    const n = (a: string) => Number(seq[a]!.Sequence);
+    expect(seq.PrepareWslTask!.Condition).toBe('');
+    expect(seq.InstallWslTask!.Condition).toBe(WSL_TASK_CONDITION.install);
+    expect(WSL_TASK_CONDITION.install).toBe('WSL_TASK<>"0" AND NOT REMOVE');
+    expect(seq.RemoveWslTask!.Condition).toBe('REMOVE="ALL"');
+    const order = ['CostFinalize', 'PrepareWslTask', 'InstallValidate', 'InstallInitialize', 'RemoveWslTask', 'RemoveFiles', 'InstallFiles', 'InstallWslTask', 'StartServices', 'InstallFinalize'];
+    expect(order.map(n)).toEqual([...order.map(n)].sort((a, b) => a - b));
+  });
+
+  it('the cabinet carries the task definition as UTF-16LE, byte for byte', () => {
+    const x = path.join(work, 'cab-task');
+    fs.mkdirSync(x);
+    fs.writeFileSync(path.join(x, 'c.cab'), execFileSync('msiinfo', ['extract', msi, 'ccfleet.cab']));
+    execFileSync('bsdtar', ['-xf', 'c.cab'], { cwd: x });
+    expect(fs.readFileSync(path.join(x, 'ccfleet-wsl-task.xml')).equals(utf16le(wslTaskXml()))).toBe(true);
+  });
+
   it('leaves the WSL binary out when there is none', () => {
     const p = placeholders(path.join(work, 'in2'));
     const r = buildMsi({ version: '1.2.3', exe: p.exe, nssm, script: SCRIPT, outDir: path.join(work, 'out2') });
     expect(rows(r.file, 'File').map((f) => f.File).sort()).toEqual(['agent.json', 'ccfleet.exe', 'nssm.exe']);
     expect(rows(r.file, 'Component').map((c) => c.Component)).not.toContain('CcfleetWslLinux');
+    expect(rows(r.file, 'CustomAction').map((c) => c.Action).filter((a) => /Wsl/.test(a!))).toEqual([]); // no WSL task without the Linux executable
   });
 });
 
@@ -318,6 +344,7 @@ withTools('install, service, upgrade and uninstall under wine', msitools ?? wine
     expect(fs.existsSync(programFiles())).toBe(false);
     expect(fs.existsSync(path.join(data(), 'agent.json'))).toBe(false);
     expect(wine.regValues(SERVICE_KEY)).toBeNull();
+    expect(wine.taskFile(WSL_TASK_NAME)).toBeNull();
   }, 180_000);
 
   it('msiexec /i /qn with SERVER_URL, ENROLL_SECRET and POLICY_PUBLIC_KEYS installs the files and writes agent.json', () => {
@@ -333,6 +360,19 @@ withTools('install, service, upgrade and uninstall under wine', msitools ?? wine
     expect(loadAgentConfig(file, true)).toMatchObject({ server: 'https://fleet.example.com:8443/ccfleet?a=1&b=2', enrollSecret: secret });
     expect(fs.readdirSync(data()).sort()).toEqual(['agent.json', 'logs']); // no temporary file left
   }, 180_000);
+
+  it('registers the per-user WSL task \\ccfleet\\ccfleet-wsl from its XML, with a users-readable wsl-task.json that has no secret', () => {
+    // Wine's Task Scheduler parses the whole definition (it refuses a malformed one or a bad value) but stores
+    // only registration info and settings: the principal, triggers and action are checked in wsl-task.test.ts.
+    const task = wine.taskFile(WSL_TASK_NAME);
+    expect(task).not.toBeNull();
+    expect(task).toContain('<URI>\\ccfleet\\ccfleet-wsl</URI>');
+    for (const v of ['<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>', '<Hidden>true</Hidden>', '<ExecutionTimeLimit>PT30M</ExecutionTimeLimit>']) expect(task).toContain(v);
+    const config = path.join(programFiles(), 'wsl-task.json');
+    expect(JSON.parse(fs.readFileSync(config, 'utf8'))).toEqual({ policyPublicKeys: [rawKey, rawKey] });
+    expect(loadAgentConfig(config, true)).toEqual({ policyPublicKeys: [rawKey, rawKey] });
+    expect(fs.readdirSync(programFiles()).sort()).toEqual(['ccfleet-linux-x64', 'ccfleet-wsl-task.xml', 'ccfleet.exe', 'nssm.exe', 'wsl-task.json']);
+  }, 60_000);
 
   it('registers the service ccfleet: nssm.exe as LocalSystem, auto start, NSSM parameters resolved to the real folders', () => {
     const svc = wine.regValues(SERVICE_KEY);
@@ -391,6 +431,9 @@ withTools('install, service, upgrade and uninstall under wine', msitools ?? wine
     const versions = [...uninstall.matchAll(/DisplayName\s+REG_SZ\s+ccfleet agent[\s\S]*?DisplayVersion\s+REG_SZ\s+(\S+)/g)].map((m) => m[1]);
     expect(versions).toEqual(['0.9.1']);
     expect(wine.regValues(SERVICE_KEY)).toMatchObject({ ImagePath: ['REG_SZ', 'C:\\Program Files\\ccfleet\\nssm.exe'] });
+    // The old version's removal deleted the task and the new one registered it again; wsl-task.json is kept.
+    expect(wine.taskFile(WSL_TASK_NAME)).toContain('<URI>\\ccfleet\\ccfleet-wsl</URI>');
+    expect(JSON.parse(fs.readFileSync(path.join(programFiles(), 'wsl-task.json'), 'utf8'))).toEqual({ policyPublicKeys: [rawKey, rawKey] });
   }, 180_000);
 
   it('msiexec /x removes the binaries and the service, and keeps agent.json', () => {
@@ -399,5 +442,16 @@ withTools('install, service, upgrade and uninstall under wine', msitools ?? wine
     expect(fs.existsSync(programFiles())).toBe(false);
     expect(wine.regValues(SERVICE_KEY)).toBeNull();
     expect(JSON.parse(fs.readFileSync(path.join(data(), 'agent.json'), 'utf8'))).toMatchObject({ server: 'https://fleet.example.com:8443/ccfleet?a=1&b=2' });
+    expect(wine.taskFile(WSL_TASK_NAME)).toBeNull(); // and wsl-task.json went with Program Files\ccfleet
+  }, 180_000);
+
+  it('WSL_TASK=0 installs without the WSL task; POLICY_URL alone then changes agent.json only', () => {
+    const r = wine.run(['msiexec', '/i', v2, '/qn', 'WSL_TASK=0', 'POLICY_URL=https://cdn.example.com/policy.json']);
+    expect(r.code, r.out).toBe(0);
+    expect(fs.existsSync(path.join(programFiles(), 'ccfleet.exe'))).toBe(true);
+    expect(wine.taskFile(WSL_TASK_NAME)).toBeNull();
+    expect(fs.existsSync(path.join(programFiles(), 'wsl-task.json'))).toBe(false);
+    expect(wine.run(['msiexec', '/x', v2, '/qn']).code).toBe(0);
+    expect(fs.existsSync(programFiles())).toBe(false);
   }, 180_000);
 });

@@ -393,11 +393,15 @@ withTools('install, service, upgrade and uninstall under wine', msitools ?? wine
     expect(wine.regValues(`${SERVICE_KEY}\\Parameters\\AppExit`)).toEqual({ '(Default)': ['REG_EXPAND_SZ', 'Restart'] });
     // Started by the MSI. The placeholder ccfleet.exe exits at once, so NSSM alternates between starting it and
     // throttling (Paused) — the state a config-less install is in until IT pushes a config.
-    expect(['START_PENDING', 'RUNNING', 'PAUSED']).toContain(wine.serviceState('ccfleet'));
+    // Under load NSSM may already have given up on the placeholder (STOPPED): then the MSI's start must still
+    // show — NSSM opened the service log when it launched ccfleet.exe.
+    const started = wine.waitForState('ccfleet', (st) => st === 'START_PENDING' || st === 'RUNNING' || st === 'PAUSED', 15_000);
+    if (started === 'STOPPED') expect(fs.existsSync(path.join(data(), 'logs', 'service.log')), 'the MSI started the service (NSSM launched ccfleet.exe)').toBe(true);
+    else expect(['START_PENDING', 'RUNNING', 'PAUSED']).toContain(started);
   }, 60_000);
 
   it('NSSM runs ccfleet.exe daemon in C:\\ProgramData\\ccfleet with output in logs\\service.log; stopping is a Ctrl+C', () => {
-    expect(wine.run(['sc', 'stop', 'ccfleet']).code).toBe(0);
+    if (wine.serviceState('ccfleet') !== 'STOPPED') expect(wine.run(['sc', 'stop', 'ccfleet']).code).toBe(0);
     expect(wine.waitForState('ccfleet', (s) => s === 'STOPPED', 30_000)).toBe('STOPPED');
     // node.exe as the daemon: `daemon` is then a script in the working folder that reports what it was given.
     fs.copyFileSync(nodeExe, path.join(programFiles(), 'ccfleet.exe'));

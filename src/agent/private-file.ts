@@ -35,17 +35,26 @@ export function ensurePrivateDir(dir: string): string[] {
   const st = fs.lstatSync(dir);
   refuseForeignDir(dir, st);
   if (process.platform !== 'win32' && (st.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
+  return first === undefined ? [] : createdParents(first, dir);
+}
+
+/**
+ * The folders that gained an entry when `mkdir -p dir` created `first` and everything below it down to
+ * `dir`: the parent of each created folder, outermost first. Walks up from `dir` by dirname, so it always
+ * ends (at the root at worst). Windows hands `first` back as a `\\?\` namespaced path: compared without it.
+ */
+export function createdParents(first: string, dir: string, p: path.PlatformPath = path): string[] {
+  const win = p.sep === '\\';
+  // `\\?\C:\x` → `C:\x`, `\\?\UNC\srv\share` → `\\srv\share`; Windows compares names case-insensitively.
+  const plain = (x: string) => (win ? p.resolve(x.replace(/^\\\\\?\\(UNC\\)?/i, (_m, unc) => (unc ? '\\\\' : ''))).toLowerCase() : p.resolve(x));
+  const top = plain(first);
   const touched: string[] = [];
-  if (first !== undefined) {
-    const end = path.resolve(dir);
-    for (let cur = path.resolve(first); ; ) {
-      touched.push(path.dirname(cur));
-      const next = path.join(cur, path.relative(cur, end).split(path.sep)[0] ?? '');
-      if (cur === end || next === cur) break;
-      cur = next;
-    }
+  for (let cur = p.resolve(dir); ; cur = p.dirname(cur)) {
+    const parent = p.dirname(cur);
+    touched.unshift(parent);
+    if (plain(cur) === top) return touched;
+    if (parent === cur) return [p.dirname(p.resolve(dir))]; // `first` is not above `dir`: only the folder's own parent
   }
-  return touched;
 }
 
 /**

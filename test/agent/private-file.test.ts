@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPrivateFileAtomic, ensurePrivateDir, privateDirExists, removeStaleTemps, writePrivateFileAtomic } from '../../src/agent/private-file.js';
+import { createdParents, createPrivateFileAtomic, ensurePrivateDir, privateDirExists, removeStaleTemps, writePrivateFileAtomic } from '../../src/agent/private-file.js';
 
 const posix = process.platform !== 'win32';
 
@@ -32,6 +32,22 @@ describe('private files', () => {
     expect(ensurePrivateDir(deep)).toEqual([]);
     expect(ensurePrivateDir(path.join(deep, 'd'))).toEqual([deep]);
     if (posix) expect(fs.statSync(deep).mode & 0o777).toBe(0o700);
+  });
+
+  // Found under wine: Windows' mkdirSync(recursive) returns the first folder as `\\?\C:\…`; the old walk from
+  // it down to the target never met the target and appended `C:` forever (the daemon hung at its first status
+  // write, growing without bound).
+  it('createdParents: Windows namespaced and differently-cased first folders, UNC, and a first folder not above the target', () => {
+    const w = path.win32;
+    expect(createdParents('\\\\?\\C:\\ProgramData\\ccfleet\\state', 'C:\\ProgramData\\ccfleet\\state\\daemon', w)).toEqual([
+      'C:\\ProgramData\\ccfleet',
+      'C:\\ProgramData\\ccfleet\\state',
+    ]);
+    expect(createdParents('\\\\?\\c:\\programdata\\CCFLEET', 'C:\\ProgramData\\ccfleet\\state', w)).toEqual(['C:\\ProgramData', 'C:\\ProgramData\\ccfleet']);
+    expect(createdParents('\\\\?\\UNC\\srv\\share\\a', '\\\\srv\\share\\a\\b', w)).toEqual(['\\\\srv\\share\\', '\\\\srv\\share\\a']);
+    expect(createdParents('D:\\elsewhere', 'C:\\x\\y', w)).toEqual(['C:\\x']);
+    expect(createdParents('/a/b', '/a/b/c/d', path.posix)).toEqual(['/a', '/a/b', '/a/b/c']);
+    expect(createdParents('/A/b', '/a/b/c', path.posix)).toEqual(['/a/b']); // POSIX names are case-sensitive
   });
 
   it('writePrivateFileAtomic replaces; createPrivateFileAtomic creates, 0600, never replacing: it takes the next name offered', () => {

@@ -3,7 +3,7 @@
  * and under wine (Windows; its console output only reaches a file). Each runner says why it cannot run
  * (`unavailable`) instead of failing, so the smoke test can skip — or fail under CCFLEET_SHIP=require.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,13 @@ export interface Runner {
   run(args: string[], o?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Run;
 }
 
+/** A long-running executable under wine (a daemon): its output as it comes, and a kill that waits for the end. */
+export interface Started {
+  child: ChildProcess;
+  stderr(): string;
+  kill(): Promise<void>;
+}
+
 /** The native executable dist/<file>. */
 export function native(file: string): Runner {
   const exe = path.join(DIST, file);
@@ -69,7 +76,7 @@ export function qemuArm64(file: string): Runner {
 }
 
 /** A Windows executable under wine (a prefix of our own set to Windows 10: Node refuses Windows 7). */
-export function wine(file: string): Runner {
+export function wine(file: string): Runner & { start(args: string[]): Started } {
   const exe = path.join(DIST, file);
   const wineCmd = ['wine64', 'wine'].find(has);
   const unavailable = !fs.existsSync(exe) ? `${exe} is missing (npm run build:exe)` : !wineCmd ? 'wine is not installed (apt-get install wine64)' : null;
@@ -96,6 +103,25 @@ export function wine(file: string): Runner {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    },
+    start: (args) => {
+      prepare();
+      // wine's console streams must be files: stdout and stderr both go to one, read as it grows.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-wine-out-'));
+      const out = path.join(dir, 'output');
+      const fd = fs.openSync(out, 'w');
+      const child = spawn(wineCmd!, [exe, ...args], { env: env(process.env), stdio: ['ignore', fd, fd] });
+      fs.closeSync(fd);
+      const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      return {
+        child,
+        stderr: () => fs.readFileSync(out, 'utf8'),
+        kill: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          await ended;
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
   };
 }

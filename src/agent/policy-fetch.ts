@@ -140,7 +140,10 @@ function dispatcherFor(o: FetchPolicyOptions): Dispatcher {
   const key = JSON.stringify([o.timeoutMs, o.ca ?? null]);
   const hit = shared.get(key);
   if (hit) return hit;
-  const tls = { timeout: o.timeoutMs, ...(o.ca ? { ca: [...o.ca] } : {}) };
+  // keepAlive: false — no TCP keep-alive probes (a connection lives seconds; HTTP keep-alive is unaffected). undici
+  // otherwise arms them before the socket connects, which wine refuses (connect UNKNOWN): with it off, the Windows
+  // executable's enrollment, policy and reports run under wine in CI (test/ship/sea-smoke.test.ts).
+  const tls = { timeout: o.timeoutMs, keepAlive: false, ...(o.ca ? { ca: [...o.ca] } : {}) };
   // Direct connections keep their TLS sessions (tls-sessions.ts); through a proxy, undici's own connector.
   const d = new EnvHttpProxyAgent({ connect: sessionKeepingConnector(tls), requestTls: tls, proxyTls: tls, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS, proxyTunnel: false });
   if (shared.size >= MAX_SHARED) {

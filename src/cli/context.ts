@@ -73,7 +73,7 @@ export function loadConfig(opts: CommonOptions, platform: Platform, root: string
 export async function resolvePolicy(opts: CommonOptions, config: AgentConfig): Promise<Policy> {
   const source = opts.policy ?? config.policy;
   if (!source) {
-    throw new CcfleetError('POLICY_NOT_FOUND', 'no policy: pass --policy <file-or-url> or set "policy" in the agent config');
+    throw new CcfleetError('POLICY_NOT_FOUND', 'no policy: pass --policy <file-or-url>, or set "policy" or "server" in the agent config');
   }
   const keys = config.policyPublicKeys ?? [];
   if (keys.length === 0) return loadPolicy(source);

@@ -2,7 +2,9 @@
 import { WSL_HELP } from './commands/wsl-help.js';
 
 export const COMMON_HELP = `Options:
-  --policy <file-or-url>   policy to enforce (JSONC file or http(s) URL); default: the agent config's source
+  --policy <file-or-url>   policy to enforce (JSONC file or http(s) URL); default: the agent config's "policy",
+                           else <server>/v1/policy as the daemon gets it (enrolls if needed; the last-known-good
+                           copy in the state dir while the server cannot be reached)
   --config <file>          agent configuration, only this file (default: the platform's file, overlaid by macOS
                            managed preferences com.ccfleet.agent or Windows HKLM\\SOFTWARE\\Policies\\ccfleet;
                            under --root when given)

@@ -95,11 +95,15 @@ export function wine(file: string): Runner & { start(args: string[]): Started } 
       prepare();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-wine-out-'));
       try {
+        // Both streams to files: a Windows program under wine cannot open a pipe as its stdout or stderr (EBADF).
         const out = path.join(dir, 'stdout');
+        const err = path.join(dir, 'stderr');
         const fd = fs.openSync(out, 'w');
-        const r = spawnSync(wineCmd!, [exe, ...args], { encoding: 'utf8', env: env(o.env ?? process.env), stdio: ['ignore', fd, 'pipe'], timeout: o.timeoutMs ?? 180_000 });
+        const efd = fs.openSync(err, 'w');
+        const r = spawnSync(wineCmd!, [exe, ...args], { encoding: 'utf8', env: env(o.env ?? process.env), stdio: ['ignore', fd, efd], timeout: o.timeoutMs ?? 180_000 });
         fs.closeSync(fd);
-        return finish(r, fs.readFileSync(out, 'utf8'));
+        fs.closeSync(efd);
+        return { ...finish(r, fs.readFileSync(out, 'utf8')), stderr: fs.readFileSync(err, 'utf8') };
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

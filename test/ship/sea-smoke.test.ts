@@ -3,7 +3,8 @@
  * --version, check, repair (as root through the uid-dropped write child, which is the executable itself
  * with `__write-as-user`), a daemon that repairs a drift and exits 0 on SIGTERM, and the server on its
  * embedded SQLite store with the checkpoint worker thread; linux-arm64 under qemu-user; windows-x64 under
- * wine; the darwin ones structurally (Mach-O, NODE_SEA segment, a valid ad-hoc signature: no Mac here).
+ * wine (check; repair and a daemon on a machine without a state dir; enrolment, the server's policy and
+ * reports against a real server); the darwin ones structurally (Mach-O, NODE_SEA segment, a valid ad-hoc signature: no Mac here).
  * Missing executables or tools skip, with the reason on stderr — or fail when CCFLEET_SHIP=require.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { verifyAdhoc } from '../../src/ship/macho/verify.js';
 import { SHIP_TARGETS } from '../../src/ship/sea/targets.js';
 import { fileOf, policyText } from '../cli/e2e-fixture.js';
 import { daemonMachine, gatewayEnv, policyDoc, waitFor, type DaemonMachine } from '../daemon/support/harness.js';
+import { ENROLL, fleet, policyFile, signingKeys, startServer } from '../e2e-server/support.js';
 import { makeMachine, type Machine } from '../support/machine.js';
 import { DIST, REQUIRED, VERSION, native, othersCanReach, qemuArm64, wine, wineHostPath } from './sea-exe.js';
 
@@ -206,6 +208,36 @@ withRunner('windows-x64 (wine)', win.unavailable, () => {
     expect(fs.readdirSync(path.join(m.root, 'ProgramData', 'ccfleet', 'state', 'backups')).length).toBeGreaterThan(0);
     const c = win.run(['check', ...args], { timeoutMs: 120_000 });
     expect(c.code, c.stderr).toBe(0);
+  });
+
+  it('against a real server: report --once enrolls and delivers (non-compliant), repair, report again (compliant)', { timeout: 600_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccfleet-wine-server-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const keys = signingKeys(dir, 'wine');
+    const s = await startServer({ store: path.join(dir, 'store.sqlite'), policy: policyFile(dir, 1), key: keys.keyFile });
+    try {
+      const m = makeMachine('windows', [{ name: 'dev' }]);
+      cleanups.push(() => m.cleanup());
+      m.write('C:\\Users\\dev\\.claude\\settings.json', '{"model":"opus","theme":"dark"}');
+      const config = path.join(m.root, 'agent.json');
+      fs.writeFileSync(config, JSON.stringify({ server: s.url, enrollSecret: ENROLL, policyPublicKeys: [keys.publicKey], wsl: { enabled: false } }));
+      const args = ['--platform', 'windows', '--root', wineHostPath(m.root), '--config', wineHostPath(config)];
+      const r1 = win.run(['report', '--once', ...args], { timeoutMs: 120_000 });
+      expect(r1.code, r1.stderr + r1.stdout).toBe(0);
+      expect(r1.stdout).toMatch(/delivered/);
+      const [d1] = await fleet.devices(s);
+      expect(d1).toMatchObject({ platform: 'windows', compliant: false, policyId: 'e2e-fleet', policyVersion: 1 });
+      const fixed = win.run(['repair', '--json', ...args], { timeoutMs: 120_000 });
+      expect(fixed.code, fixed.stderr).toBe(0);
+      const r2 = win.run(['report', '--once', ...args], { timeoutMs: 120_000 });
+      expect(r2.code, r2.stderr + r2.stdout).toBe(0);
+      const devices = await fleet.devices(s);
+      expect(devices).toHaveLength(1); // the same device id and token, kept in the state dir
+      expect(devices[0]).toMatchObject({ id: d1!.id, compliant: true });
+      expect((await fleet.summary(s)).reportsTotal).toBe(2);
+    } finally {
+      await s.stop();
+    }
   });
 
   it('daemon on a machine without a state dir: starts, writes its status, repairs a drift', { timeout: 600_000 }, async () => {

@@ -56,7 +56,7 @@ export interface HttpClient {
 
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const cap = opts.maxBodyBytes ?? MAX_BODY_BYTES;
-  const tlsOpts = { timeout: opts.timeoutMs, ...(opts.ca ? { ca: [...opts.ca] } : {}) };
+  const tlsOpts = { timeout: opts.timeoutMs, keepAlive: false, ...(opts.ca ? { ca: [...opts.ca] } : {}) }; // keepAlive: see policy-fetch.ts
   const dispatcher = new EnvHttpProxyAgent({
     connect: tlsOpts,
     requestTls: tlsOpts,

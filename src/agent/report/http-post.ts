@@ -36,7 +36,7 @@ export interface PostClient {
 const MAX_ANSWER = 64 * 1024;
 
 export function createPostClient(o: PostClientOptions): PostClient {
-  const tls = { timeout: o.timeoutMs, ...(o.ca ? { ca: [...o.ca] } : {}) };
+  const tls = { timeout: o.timeoutMs, keepAlive: false, ...(o.ca ? { ca: [...o.ca] } : {}) }; // keepAlive: see policy-fetch.ts
   const dispatcher = new EnvHttpProxyAgent({ connect: tls, requestTls: tls, proxyTls: tls, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, proxyTunnel: false });
 
   const post = async (url: string, body: Buffer | string, headers: Readonly<Record<string, string>> = {}): Promise<PostOutcome> => {

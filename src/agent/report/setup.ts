@@ -39,17 +39,31 @@ export interface ReportingSetup {
   onEnrolled?: (t: DeviceToken) => void;
 }
 
-export function reportingParts(o: ReportingSetup): ReportingParts {
+/** What an enrollment needs without a spool (the policy fetch of `check`/`repair` with only a server configured). */
+export interface EnrollmentParts {
+  server: string;
+  enrollment: Enrollment;
+  http: Omit<PostClientOptions, 'signal'>;
+  device: string;
+  hostname: string;
+}
+
+export function enrollmentParts(o: Omit<ReportingSetup, 'log' | 'platform' | 'agentVersion'>): EnrollmentParts {
   const server = o.config.server;
   if (server === undefined) throw new CcfleetError('CONFIG_INVALID', 'reporting needs "server" in the agent config');
   const ca = trustFromCaFile(o.config.caFile);
   const device = deviceId(o.stateDir);
   const hostname = os.hostname();
   const enrollment = new Enrollment({ stateDir: o.stateDir, server, enrollSecret: o.config.enrollSecret, deviceId: device, hostname, ...(o.onEnrolled ? { onEnrolled: o.onEnrolled } : {}) });
+  const http = { timeoutMs: o.timeoutMs ?? 30_000, userAgent: o.userAgent, ...(ca ? { ca } : {}) };
+  return { server, enrollment, http, device, hostname };
+}
+
+export function reportingParts(o: ReportingSetup): ReportingParts {
+  const { server, enrollment, http, device, hostname } = enrollmentParts(o);
   const spool = Spool.open(o.stateDir, {
     onDrop: (d) => o.log.warn(d.reason === 'full' ? 'report spool full: the oldest report was dropped' : 'a damaged report file in the spool was discarded', { file: d.name }),
   });
-  const http = { timeoutMs: o.timeoutMs ?? 30_000, userAgent: o.userAgent, ...(ca ? { ca } : {}) };
   const sender = new Sender({ spool, server, enrollment, http, log: o.log });
   const identity = (): Identity => ({
     deviceId: enrollment.token()?.deviceId ?? device,

@@ -12,7 +12,8 @@ import { createHttpClient } from '../../agent/doctor/http.js';
 import { runDoctor } from '../../agent/doctor/run-doctor.js';
 import { CcfleetError } from '../../core/errors.js';
 import { DOCTOR_TIMEOUT, type CommonOptions } from '../args.js';
-import { baseContext, resolvePolicy, type RunContext } from '../context.js';
+import { baseContext, type RunContext } from '../context.js';
+import { commandPolicy } from '../policy-in-force.js';
 import { renderDoctor } from '../render-doctor.js';
 import { VERSION } from '../version.js';
 import type { CommandResult } from './result.js';
@@ -22,7 +23,7 @@ export async function doctorCommand(opts: CommonOptions, extra: Record<string, u
   // A bad --ca is a usage error before anything is read or sent.
   const ca = typeof extra.ca === 'string' ? trustedRoots(readCaFile(extra.ca)) : undefined;
   const ctx = baseContext(opts);
-  const policy = await resolvePolicy(opts, ctx.config);
+  const policy = await commandPolicy(opts, ctx, 'check');
   const known = ctx.platform.listUsers(ctx.deps.fs, { exclude: [], includeRoot: true });
   checkUsersExist(ctx, known.map((u) => u.name), opts.users);
   const report = await reconcile({ policy, users: opts.users, mode: 'check' }, ctx.deps);

@@ -9,7 +9,8 @@ import { reconcile } from '../../agent/reconcile.js';
 import type { MachineReport } from '../../agent/report-types.js';
 import { CcfleetError, isCcfleetError } from '../../core/errors.js';
 import type { CommonOptions } from '../args.js';
-import { baseContext, resolvePolicy, type RunContext } from '../context.js';
+import { baseContext, type RunContext } from '../context.js';
+import { commandPolicy } from '../policy-in-force.js';
 import { renderCheck, renderStatus } from '../render.js';
 import { renderMdm, renderMdmError } from '../render-mdm.js';
 import { VERSION } from '../version.js';
@@ -38,7 +39,7 @@ export async function reconcileCommand(command: Command, opts: CommonOptions): P
  */
 async function evaluate(command: Command, opts: CommonOptions): Promise<{ report: MachineReport; now: MachineReport }> {
   const ctx = baseContext(opts);
-  const policy = await resolvePolicy(opts, ctx.config);
+  const policy = await commandPolicy(opts, ctx, command === 'repair' ? 'repair' : 'check');
   checkUsersExist(ctx, opts.users);
   const req = { policy, users: opts.users };
   if (command === 'repair' && !opts.dryRun) {

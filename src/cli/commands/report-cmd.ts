@@ -14,23 +14,17 @@
  * --json: { id, delivered, spooled, dropped, rejected, outcome, message? } — reports delivered and refused by
  * this run, reports left in the spool, and reports the spool had to drop that no delivered report carried yet.
  */
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { createLogger } from '../../agent/log.js';
-import { PolicyClient } from '../../agent/policy-client.js';
 import { reconcile } from '../../agent/reconcile.js';
 import { buildReport } from '../../agent/report/build-report.js';
-import { readToken, serverBase } from '../../agent/report/enroll.js';
-import { createPostClient } from '../../agent/report/http-post.js';
 import { reportOptionsOf } from '../../agent/report/policy-report-options.js';
 import type { DeliveryResult } from '../../agent/report/sender.js';
-import { reportingParts, type ReportingParts } from '../../agent/report/setup.js';
+import { reportingParts } from '../../agent/report/setup.js';
 import { CcfleetError } from '../../core/errors.js';
-import type { Policy } from '../../core/policy-schema.js';
 import type { CommonOptions } from '../args.js';
-import { baseContext, resolvePolicy, type RunContext } from '../context.js';
+import { baseContext } from '../context.js';
+import { policyInForce } from '../policy-in-force.js';
 import { VERSION } from '../version.js';
 import type { CommandResult } from './result.js';
 
@@ -43,7 +37,7 @@ export async function reportCommand(opts: CommonOptions, extra: Record<string, u
   const log = createLogger({ logDir: null, console: opts.json ? 'json' : 'plain', level: 'warn' });
   try {
     const parts = reportingParts({ config: ctx.config, stateDir: ctx.stateDir, platform: ctx.platform.name, agentVersion: VERSION, userAgent: `ccfleet/${VERSION} (${os.platform()}; report)`, log });
-    const { policy, digest } = await policyInForce(opts, ctx, parts);
+    const { policy, digest } = await policyInForce(opts, ctx, { purpose: 'report', enroll: parts });
     const m = await reconcile({ policy, users: opts.users, mode: 'check' }, ctx.deps);
     const report = buildReport(m, {
       ...parts.identity(),
@@ -80,49 +74,5 @@ export async function reportCommand(opts: CommonOptions, extra: Record<string, u
     return { exitCode, stdout: opts.json ? `${JSON.stringify(summary)}\n` : `${words[outcome]}\n` };
   } finally {
     await log.close();
-  }
-}
-
-/** The policy to check against, and the sha256 of its bytes when known. */
-async function policyInForce(opts: CommonOptions, ctx: RunContext, parts: ReportingParts): Promise<{ policy: Policy; digest: string | null }> {
-  const config = ctx.config;
-  if (opts.policy !== undefined) return { policy: await resolvePolicy(opts, config), digest: fileDigest(opts.policy) };
-  const serverPolicy = `${serverBase(parts.server)}/v1/policy`;
-  const source = config.policy ?? serverPolicy;
-  if (source === serverPolicy && parts.enrollment.token() === null) {
-    const http = createPostClient(parts.http);
-    try {
-      await parts.enrollment.ensure(http); // a refusal shows again at delivery; the policy fetch says what it can
-    } finally {
-      await http.close();
-    }
-  }
-  const token = source === serverPolicy ? readToken(ctx.stateDir, parts.server) : null;
-  const local = !/^https?:\/\//i.test(source);
-  const client = new PolicyClient({
-    source: local ? path.resolve(source) : source,
-    publicKeys: config.policyPublicKeys ?? [],
-    stateDir: ctx.stateDir,
-    ...(config.caFile ? { caFile: config.caFile } : {}),
-    ...(config.policySignatureUrl ? { signatureUrl: config.policySignatureUrl } : {}),
-    userAgent: `ccfleet/${VERSION} (${os.platform()}; report)`,
-    ...(token ? { headers: { authorization: `Bearer ${token.token}` } } : {}),
-  });
-  const r = await client.refresh();
-  const applied = client.current();
-  if (applied === null) {
-    const why = r.kind === 'rejected' ? `rejected (${r.code}): ${r.message}` : r.kind === 'unreachable' ? r.message : 'no policy';
-    throw new CcfleetError(r.kind === 'rejected' ? 'POLICY_INVALID' : 'POLICY_UNREADABLE', `no policy to report against: ${why}`);
-  }
-  return { policy: applied.policy, digest: applied.digest };
-}
-
-/** sha256 of a local policy file's bytes (null for a URL, or when it cannot be read again). */
-function fileDigest(source: string): string | null {
-  if (/^https?:\/\//i.test(source)) return null;
-  try {
-    return createHash('sha256').update(fs.readFileSync(source)).digest('hex');
-  } catch {
-    return null;
   }
 }

@@ -17,7 +17,9 @@ import { spawnRunner } from '../../agent/wsl/runner.js';
 import { wslPass } from '../../agent/wsl/wsl-pass.js';
 import { wslStatusPath, type WslDistroStatus } from '../../agent/wsl/wsl-service.js';
 import type { CommonOptions } from '../args.js';
-import { baseContext, resolvePolicy } from '../context.js';
+import type { Policy } from '../../core/policy-schema.js';
+import { baseContext } from '../context.js';
+import { commandPolicy } from '../policy-in-force.js';
 import { table } from '../table.js';
 import { VERSION } from '../version.js';
 import type { CommandResult } from './result.js';
@@ -48,7 +50,7 @@ export async function wslCommand(rest: readonly string[], opts: CommonOptions, e
   }
 
   if (extra.report && !ctx.config.server) throw new CcfleetError('CONFIG_INVALID', '--report needs "server" in the agent config (--config <agent.json>)');
-  const policy = await resolvePolicy(opts, ctx.config);
+  const policy = await commandPolicy(opts, ctx, sub === 'repair' ? 'repair' : 'check');
   const bytes = Buffer.from(JSON.stringify(policy));
   const r = await wslPass({
     runner,
@@ -77,7 +79,7 @@ export async function wslCommand(rest: readonly string[], opts: CommonOptions, e
  */
 async function reportOutcomes(
   outcomes: readonly DistroOutcome[],
-  o: { opts: CommonOptions; ctx: ReturnType<typeof baseContext>; policy: Awaited<ReturnType<typeof resolvePolicy>>; bytes: Buffer; mode: 'check' | 'repair' },
+  o: { opts: CommonOptions; ctx: ReturnType<typeof baseContext>; policy: Policy; bytes: Buffer; mode: 'check' | 'repair' },
 ): Promise<{ built: number; pending: number }> {
   const log = createLogger({ logDir: null, console: o.opts.json ? 'json' : 'plain', level: 'warn' });
   const parts = reportingParts({ config: o.ctx.config, stateDir: o.ctx.stateDir, platform: 'windows', agentVersion: VERSION, userAgent: `ccfleet/${VERSION} (${os.platform()}; wsl)`, log });

@@ -23,21 +23,33 @@ import { leftoverTemps, verifyMachine } from './churn/verify.mjs';
 import { World } from './churn/world.mjs';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { values: args } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: '60' },
-    users: { type: 'string', default: '8' },
-    seed: { type: 'string' },
-    rate: { type: 'string', default: '5' },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const USAGE = 'usage: node scripts/churn.mjs [--minutes 60] [--users 8] [--seed N] [--rate 5] [--keep]';
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      minutes: { type: 'string', default: '60' },
+      users: { type: 'string', default: '8' },
+      seed: { type: 'string' },
+      rate: { type: 'string', default: '5' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (e) {
+  console.error(`${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const minutes = Number(args.minutes);
 const users = Number(args.users);
 const rate = Number(args.rate);
 const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 if (!(minutes > 0) || !Number.isInteger(users) || users < 1 || !(rate > 0) || !Number.isInteger(seed)) {
-  console.error('usage: node scripts/churn.mjs [--minutes 60] [--users 8] [--seed N] [--rate 5] [--keep]');
+  console.error(USAGE);
   process.exit(2);
 }
 const bundle = path.join(repoRoot, JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).bin.ccfleet);

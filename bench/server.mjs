@@ -324,7 +324,10 @@ const fleetRates = () => ({ reports: round(cfg.fleetDevices / 900, 3), policy: r
 
 async function fleet(kind, { policyFile, keyFile, common }) {
   const store = await freshStore(kind, 'fleet');
-  return withServer({ store: store.url, policy: policyFile, key: keyFile, rate: '60/20' }, async (s) => {
+  // --profile: the server under --cpu-prof, summarised over the keep-alive cadence window only (it ends the run).
+  const profDir = path.join(work, `prof-fleet-${kind}`);
+  const nodeArgs = cfg.profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const out = await withServer({ store: store.url, policy: policyFile, key: keyFile, rate: '60/20', nodeArgs }, async (s) => {
     log(`  enrolling ${cfg.fleetDevices} devices`);
     const devs = await enroll(s, cfg.fleetDevices, 'bench-fleet-');
     const etag = await etagOf(s.url, devs.first.token);
@@ -355,6 +358,11 @@ async function fleet(kind, { policyFile, keyFile, common }) {
       storeAfter: { reportsTotal: summary.reportsTotal, devices: summary.devices },
     };
   });
+  if (cfg.profile && cfg.fleetNewConnSeconds === 0) {
+    const files = fs.existsSync(profDir) ? fs.readdirSync(profDir).filter((f) => f.split('.')[4] === '0' && f.endsWith('.cpuprofile')) : [];
+    if (files[0]) out.profileOfCadenceWindow = summariseProfile(path.join(profDir, files[0]), 30, BUNDLE, cfg.fleetSeconds);
+  }
+  return out;
 }
 
 // ---- 4. spool through an outage -----------------------------------------------------------------------

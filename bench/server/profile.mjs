@@ -44,14 +44,22 @@ function area(f, moduleOf) {
  * Top `top` functions by self time (percent of the busy samples), the same rolled up by where the code
  * lives (`bundle`: the .cjs the process ran, to name its source modules), and the shares of GC/program.
  */
-export function summariseProfile(file, top = 25, bundle = null) {
+export function summariseProfile(file, top = 25, bundle = null, lastSeconds = null) {
   const moduleOf = bundle ? bundleModules(bundle) : null;
   const areas = new Map();
   const p = JSON.parse(fs.readFileSync(file, 'utf8'));
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  // lastSeconds: only the samples of the profile's last N seconds (a measured window after a long set-up).
+  let samples = p.samples;
+  if (lastSeconds !== null) {
+    let t = p.startTime;
+    const times = p.timeDeltas.map((d) => (t += d));
+    const from = p.endTime - lastSeconds * 1e6;
+    samples = samples.filter((_, i) => times[i] >= from);
+  }
   const counts = new Map();
-  for (const id of p.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const total = p.samples.length;
+  for (const id of samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const total = samples.length;
   const fns = new Map();
   const special = {};
   for (const [id, n] of counts) {
@@ -72,7 +80,7 @@ export function summariseProfile(file, top = 25, bundle = null) {
   const pctBusy = (n) => Math.round((n / busy) * 1000) / 10;
   return {
     samples: total,
-    intervalUs: Math.round((p.endTime - p.startTime) / total),
+    intervalUs: lastSeconds !== null ? Math.round((lastSeconds * 1e6) / total) : Math.round((p.endTime - p.startTime) / total),
     idlePct: pct(idle),
     note: 'percentages of the samples where the main thread was busy (idle left out)',
     special: Object.fromEntries(Object.entries(special).filter(([k]) => k !== '(idle)').map(([k, v]) => [k, pctBusy(v)])),

@@ -3,7 +3,7 @@
  * only sha256(token) as hex; a request's token is hashed and looked up by that digest, so neither the
  * lookup's timing nor a leaked database reveals a usable token.
  *
- * Positive lookups are remembered for `cacheMs` (default 30 s, at most `maxEntries`) so the policy and report
+ * Positive lookups are remembered for `cacheMs` (default 10 min, state.ts; at most `maxEntries`) so the policy and report
  * hot paths do not query the store for every request. A re-enrolment through this process forgets the
  * device's old token at once; through another replica, the old token may keep working here until its
  * cache entry expires.

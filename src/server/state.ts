@@ -34,7 +34,12 @@ export interface AppLimits {
   reportBatch: { maxItems: number; itemsPerMinute: number; itemsBurst: number } | null;
   /** Per device, policy requests (304s included). Default 60/min, burst 20. */
   policyRate: { perMinute: number; burst: number } | null;
-  /** How long a device token lookup is remembered (ms); default 30 000. */
+  /**
+   * How long a device token lookup is remembered (ms); default 10 minutes — longer than an agent's 5-minute
+   * policy cadence (plus its jitter), so a fleet at cadence is answered from memory instead of one store
+   * lookup per request. A re-enrolment through this replica forgets the old token at once; through another
+   * replica, the old token keeps working here until its entry expires (device-auth.ts).
+   */
   tokenCacheMs: number;
   /**
    * Per client (IP, or IPv6 /64), failed admin credentials — the dashboard's login form and admin Bearer
@@ -49,7 +54,7 @@ export const DEFAULT_LIMITS: AppLimits = {
   reportRate: { perMinute: 60, burst: 20 },
   policyRate: { perMinute: 60, burst: 20 },
   reportBatch: { maxItems: 100, itemsPerMinute: 600, itemsBurst: 1000 },
-  tokenCacheMs: 30_000,
+  tokenCacheMs: 600_000,
   adminAuthThrottle: { burst: LOGIN_THROTTLE_DEFAULTS.burst, refillSeconds: LOGIN_THROTTLE_DEFAULTS.refillSeconds },
 };
 

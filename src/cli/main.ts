@@ -5,13 +5,15 @@
  */
 import { CcfleetError, isCcfleetError } from '../core/errors.js';
 import { errorLine } from './error-line.js';
-import { run } from './run.js';
 import type { CommandResult } from './commands/result.js';
 
 async function main(): Promise<void> {
   let result: CommandResult;
+  const argv = process.argv.slice(2);
   try {
-    result = await run(process.argv.slice(2));
+    // Loaded on demand: the daemon's write child (started per user) needs none of the commands' code.
+    if (argv[0] === '__write-as-user') result = await (await import('./write-child-cmd.js')).writeChildCommand(argv);
+    else result = await (await import('./run.js')).run(argv);
   } catch (e) {
     const err = isCcfleetError(e) ? e : new CcfleetError('INTERNAL', `${(e as Error)?.message ?? String(e)} (a bug: set CCFLEET_DEBUG=1 for the stack)`);
     process.stderr.write(errorLine(err));

@@ -8,20 +8,9 @@ import { reconcileCommand } from './commands/reconcile-cmd.js';
 import { policyCommand } from './commands/policy-cmd.js';
 import { restoreCommand } from './commands/restore-cmd.js';
 import type { CommandResult } from './commands/result.js';
-import { createInterface } from 'node:readline';
-import { runWriteChild, serveWriteChild } from '../agent/write-child.js';
 
 export async function run(argv: readonly string[]): Promise<CommandResult> {
-  if (argv[0] === '__write-as-user') {
-    if (argv[1] === '--serve') {
-      // The long-lived form (writer-pool.ts): batches on stdin lines until stdin ends.
-      const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-      await serveWriteChild(lines, (line) => process.stdout.write(`${line}\n`));
-      return { exitCode: 0, stdout: '' };
-    }
-    const r = await runWriteChild(await readStdin());
-    return { exitCode: r.exitCode, stdout: r.output + '\n' };
-  }
+  if (argv[0] === '__write-as-user') return (await import('./write-child-cmd.js')).writeChildCommand(argv);
   const p = parseCommandLine(argv);
   if (p.opts.help) return { exitCode: 0, stdout: (HELP[p.command] ?? HELP.main) + '\n' };
   if (p.command === 'help') {
@@ -72,13 +61,3 @@ export async function run(argv: readonly string[]): Promise<CommandResult> {
       throw new CcfleetError('USAGE', `unknown command "${p.command}" (see ccfleet --help)`);
   }
 }
-
-function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    process.stdin.on('error', reject);
-  });
-}
-

@@ -10,6 +10,12 @@
  * later goes there too, and `degraded()` says so, for the report (`watch-degraded`). Once the poller has
  * had its first look at a moved folder, the folder is reported changed (`onPath(folder)`): a change made
  * before that look is seen by nobody else.
+ * Renewal: chokidar (6.0) keeps a barrier and an ignore rule for every path ever unwatched and checks each
+ * event against all of them, so a machine where projects come and go pays more for every event as the
+ * days pass (the soak: the daemon's CPU doubled within the hour, a quarter of it in those checks). After
+ * `renewAfterUnwatches` unwatched folders the native watcher is replaced: a new one arms every current
+ * folder, then the old one closes — both listen meanwhile, so nothing is missed (a duplicate event only
+ * marks a target dirty again).
  * `injectWatchErrorForTests` feeds an error to every open watcher, as chokidar would report it.
  */
 import path from 'node:path';
@@ -23,6 +29,8 @@ export interface FolderWatcherOptions {
   pollIntervalMs?: number;
   /** Start in polling mode (network homes, or tests of the fallback). */
   polling?: boolean;
+  /** Replace the native watcher after this many folders were unwatched (default 64). */
+  renewAfterUnwatches?: number;
 }
 
 export interface FolderWatcher {
@@ -30,6 +38,8 @@ export interface FolderWatcher {
   update(set: WatchSet): Promise<void>;
   watched(): ReadonlySet<string>;
   degraded(): { folders: string[]; reason: string } | null;
+  /** How many times the native watcher was replaced (renewal). */
+  renewals(): number;
   close(): Promise<void>;
 }
 
@@ -65,8 +75,25 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
     w.on('error', (err) => onError(err as Error));
     return w;
   };
-  const native = make(!!o.polling);
+  let native = make(!!o.polling);
   let poller: FSWatcher | null = null;
+  const renewAfter = Math.max(1, o.renewAfterUnwatches ?? 64);
+  let unwatchedSinceRenewal = 0;
+  let renewals = 0;
+
+  /** A fresh native watcher over the current native folders, armed before the old one closes. */
+  async function renewNative(): Promise<void> {
+    const keep = [...current].filter((f) => !polled.has(f));
+    const old = native;
+    native = make(!!o.polling);
+    unwatchedSinceRenewal = 0;
+    renewals++;
+    if (keep.length) {
+      native.add(keep);
+      await listed(keep);
+    }
+    await old.close();
+  }
 
   function onError(err: Error): void {
     const { code, path: refused } = err as NodeJS.ErrnoException;
@@ -119,6 +146,9 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
       if (goneNative.length) native.unwatch(goneNative);
       if (gonePolled.length && poller) poller.unwatch(gonePolled);
       for (const f of gonePolled) polled.delete(f);
+      unwatchedSinceRenewal += goneNative.length;
+      if (unwatchedSinceRenewal >= renewAfter) await renewNative();
+      if (closed) return;
       if (fresh.length === 0) return;
       for (const f of fresh) current.add(f);
       const target = degradedReason !== null && !o.polling ? (poller ??= make(true)) : native;
@@ -127,6 +157,7 @@ export function createFolderWatcher(o: FolderWatcherOptions): FolderWatcher {
       await listed(fresh); // in either watcher: a refused watch moves a folder to the poller meanwhile
     },
     watched: () => current,
+    renewals: () => renewals,
     degraded: () => (degradedReason === null ? null : { folders: o.polling ? [...current] : [...polled], reason: degradedReason }),
     async close() {
       closed = true;

@@ -215,8 +215,8 @@ class PostgresStore implements Store {
     }
   }
 
-  /** Runs `work` in one transaction on one connection. */
-  private async transaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
+  /** Runs `work` in one transaction on one connection (`begin`: the statement that opens it). */
+  private async transaction<T>(work: (c: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     this.open();
     let client: PoolClient;
     try {
@@ -226,7 +226,7 @@ class PostgresStore implements Store {
     }
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const out = await work(client);
       await client.query('COMMIT');
       return out;
@@ -240,28 +240,12 @@ class PostgresStore implements Store {
   }
 
   /** The queries in one REPEATABLE READ READ ONLY transaction: one snapshot, taken at the first query. */
-  private async snapshot(queries: ReadonlyArray<readonly [string, SqlValue[]]>): Promise<SqlRow[][]> {
-    this.open();
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw unavailable(e, this.url);
-    }
-    let broken = false;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  private snapshot(queries: ReadonlyArray<readonly [string, SqlValue[]]>): Promise<SqlRow[][]> {
+    return this.transaction(async (client) => {
       const out: SqlRow[][] = [];
       for (const [sql, params] of queries) out.push((await client.query<SqlRow>({ ...toPg(sql), values: params })).rows);
-      await client.query('COMMIT');
       return out;
-    } catch (e) {
-      broken = isUnavailable(e);
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw broken ? unavailable(e, this.url) : e;
-    } finally {
-      client.release(broken);
-    }
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
   async schemaVersion(): Promise<number> {

@@ -18,8 +18,9 @@ await build({
   target: 'node22',
   mainFields: ['module', 'main'],
   sourcemap: false,
-  minifyWhitespace: true,
-  minifySyntax: true,
+  // CCFLEET_BUILD_READABLE=1: one line per source line with `// src/…` module markers (profiling: bench/server.mjs --profile).
+  minifyWhitespace: process.env.CCFLEET_BUILD_READABLE !== '1',
+  minifySyntax: process.env.CCFLEET_BUILD_READABLE !== '1',
   charset: 'ascii',
   legalComments: 'none',
   banner: { js: '#!/usr/bin/env node' },

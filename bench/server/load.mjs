@@ -17,11 +17,14 @@
 // the measured window.
 import fs from 'node:fs';
 import { Pool } from 'undici';
+import { RawPool } from './raw-client.mjs';
 import { machineCpuMs, mainThreadCpuMs, postgresCpu, postgresDeltaMs, processCpuMs, loadavg } from './proc.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const origin = new URL(cfg.url).origin;
 const pool = new Pool(origin, { connections: cfg.connections, pipelining: 1, keepAliveTimeout: 120_000, keepAliveMaxTimeout: 120_000 });
+// Reports and policy polls go through the raw client (raw-client.mjs) unless cfg.client is 'undici'.
+const raw = cfg.client === 'undici' ? null : new RawPool(origin, cfg.connections);
 const round = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? null : Math.round(n * 10 ** d) / 10 ** d);
 
 // ---------------------------------------------------------------------------------------------- enroll
@@ -115,11 +118,16 @@ async function one(kind, d, startedAt, reset) {
   if (reset) opts.reset = true;
   const st = stats[kind];
   try {
-    const res = await pool.request(opts);
-    await res.body.dump();
+    let status;
+    if (raw !== null) status = await raw.request(opts);
+    else {
+      const res = await pool.request(opts);
+      await res.body.dump();
+      status = res.statusCode;
+    }
     if (measuring) {
       st.add(performance.now() - startedAt);
-      st.statuses[res.statusCode] = (st.statuses[res.statusCode] ?? 0) + 1;
+      st.statuses[status] = (st.statuses[status] ?? 0) + 1;
       if (kind === 'reports') st.bytesSent += opts.body.length;
     }
   } catch (e) {
@@ -248,5 +256,6 @@ if (cfg.phase === 'idle') {
   };
 }
 await pool.close();
-console.log(JSON.stringify(result));
+await raw?.close();
+console.log(JSON.stringify({ ...result, client: raw === null ? 'undici' : 'raw' }));
 process.exit(0);

@@ -59,6 +59,21 @@ export function summariseProfile(file, top = 25, bundle = null, lastSeconds = nu
   }
   const counts = new Map();
   for (const id of samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  // Inclusive time by function: each sample counts once for every distinct function on its stack.
+  const parent = new Map();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map();
+  for (const [id, n] of counts) {
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at).callFrame;
+      if (f.functionName.startsWith('(') || (f.url === '' && f.functionName === '')) continue;
+      const key = `${f.functionName || '(anonymous)'} ${area(f, moduleOf)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + n);
+    }
+  }
   const total = samples.length;
   const fns = new Map();
   const special = {};
@@ -86,5 +101,6 @@ export function summariseProfile(file, top = 25, bundle = null, lastSeconds = nu
     special: Object.fromEntries(Object.entries(special).filter(([k]) => k !== '(idle)').map(([k, v]) => [k, pctBusy(v)])),
     byArea: [...areas.entries()].sort((x, y) => y[1] - x[1]).slice(0, top).map(([at, n]) => ({ at, pct: pctBusy(n) })),
     topSelf: [...fns.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, n]) => ({ fn, pct: pctBusy(n) })),
+    topInclusive: [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, n]) => ({ fn, pct: pctBusy(n) })),
   };
 }

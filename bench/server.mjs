@@ -445,7 +445,7 @@ async function spoolOutage(side, kind, { policyFile, keyFile }) {
         const unexpected = [...storedIds].filter((id) => !expected.includes(id));
         putMs.sort((x, y) => x - y);
         variants[name] = {
-          spoolMaxCount: maxCount ?? 'agent default (1,000)',
+          spoolMaxCount: maxCount ?? `agent default (${side.SPOOL_MAX_COUNT})`,
           deliveredBeforeOutage: before,
           outage: {
             reportsPut: cfg.spoolReports,

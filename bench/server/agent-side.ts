@@ -11,11 +11,12 @@ import type { MachineReport, UserReport } from '../../src/agent/report-types.js'
 import { buildReport, type ReportEvent } from '../../src/agent/report/build-report.js';
 import { Enrollment } from '../../src/agent/report/enroll.js';
 import { Sender, type DeliveryResult } from '../../src/agent/report/sender.js';
-import { Spool } from '../../src/agent/report/spool.js';
+import { Spool, SPOOL_DEFAULTS } from '../../src/agent/report/spool.js';
 import { reportSchema, type WireReport } from '../../src/core/report-schema.js';
 import { reportHasRawSecret } from '../../src/server/raw-secret.js';
 
 export { generateKeyPair } from '../../src/agent/policy-signing.js';
+export const SPOOL_MAX_COUNT = SPOOL_DEFAULTS.maxCount;
 
 const MODELS = [
   { requested: 'sonnet', resolved: 'sonnet-model', source: 'managed.env.ANTHROPIC_DEFAULT_SONNET_MODEL' },

@@ -177,7 +177,8 @@ tokens and secrets: command lines are visible to every user of the machine.
   --history-days <n>          keep report history for n days (default 90; 0: forever); each device's latest
                               report is always kept; pruned hourly
   --stale-hours <h>           a device with no report for h hours is stale (default 24)
-  --rate-limit <n>[/<burst>]  per device: reports, and policy requests, per minute (default 60/20; off: none)
+  --rate-limit <n>[/<burst>]  per device: reports, and policy requests, per minute (default 60/20; the
+                              reports of batches: 600/1,000); off: no per-device limit at all
   --log-level <level>         error | warn | info | debug (default info)
   --json                      log JSON lines on stderr instead of plain lines`,
   wsl: WSL_HELP,

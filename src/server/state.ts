@@ -28,8 +28,9 @@ export interface AppLimits {
    * `POST /v1/reports` with a JSON array (an agent draining its spool): at most `maxItems` reports a request
    * (default 100; the body limit is still `reportBytes`). The request counts once against `reportRate`;
    * its reports are charged to a second per-device bucket, `itemsPerMinute` (default 600) with
-   * `itemsBurst` (default 1,000: a day offline at 1 a minute drains at once). null: arrays are refused
-   * (400 invalid-body, as before batches existed).
+   * `itemsBurst` (default 1,000: a day offline at 1 a minute drains at once) — only when `reportRate` is set:
+   * a server with per-device report limits off (`--rate-limit off`) charges batches nothing either.
+   * null: arrays are refused (400 invalid-body, as before batches existed).
    */
   reportBatch: { maxItems: number; itemsPerMinute: number; itemsBurst: number } | null;
   /** Per device, policy requests (304s included). Default 60/min, burst 20. */
@@ -106,7 +107,7 @@ export class AppState {
   ) {
     const b = limits.reportBatch;
     if (b !== null && !(Number.isInteger(b.maxItems) && b.maxItems >= 2 && b.maxItems <= b.itemsBurst && b.itemsPerMinute > 0)) throw new RangeError('limits.reportBatch: maxItems must be an integer from 2 to itemsBurst, itemsPerMinute above 0');
-    this.batchItemLimiter = b ? new RateLimiter(perMinute(b.itemsPerMinute, b.itemsBurst)) : null;
+    this.batchItemLimiter = b && limits.reportRate ? new RateLimiter(perMinute(b.itemsPerMinute, b.itemsBurst)) : null;
     this.adminThrottle = limits.adminAuthThrottle ? new LoginThrottle(limits.adminAuthThrottle) : null;
     this.devices = new DeviceAuth(store, limits.tokenCacheMs);
     this.reportLimiter = limits.reportRate ? new RateLimiter(perMinute(limits.reportRate.perMinute, limits.reportRate.burst)) : null;

@@ -86,6 +86,16 @@ describe('report batches', () => {
     expect(await reportCount(s)).toBe(101);
   });
 
+  it('with per-device report limits off (--rate-limit off) batches are not charged either: a backlog larger than the allowance drains at once', async () => {
+    s = await start({ limits: { reportRate: null, policyRate: null, reportBatch: { maxItems: 50, itemsPerMinute: 60, itemsBurst: 80 } } });
+    const d = await enroll(s.url);
+    for (let b = 0; b < 4; b++) {
+      const r = await postReport(s.url, d.token, Array.from({ length: 50 }, (_, i) => report(d.deviceId, { id: `b${b}-${i}` })));
+      expect(r.status).toBe(200);
+    }
+    expect(await reportCount(s)).toBe(200);
+  });
+
   it('with batches off (limits.reportBatch null) an array is one bad report, as before, and nothing is advertised', async () => {
     s = await start({ limits: { reportBatch: null } });
     const d = await enroll(s.url);

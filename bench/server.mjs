@@ -302,7 +302,7 @@ async function ingest(kind, { policyFile, keyFile, common, profile }) {
     const etag = await etagOf(s.url, devs.first.token);
     const base = { url: s.url, connections: cfg.connections, warmupSec: cfg.warmupSec, devicesFile: devs.file, ...common, serverPid: s.pid, watchPostgres: kind === 'postgres' };
     const reports = await runLoad(work, { ...base, phase: 'closed', kind: 'reports', durationSec: profile ? Math.min(cfg.durationSec, 10) : cfg.durationSec, runTag: `ing${profile ? 'p' : ''}` });
-    const policy = profile ? null : await runLoad(work, { ...base, phase: 'closed', kind: 'policy', durationSec: cfg.policyDurationSec, etag });
+    const policy = await runLoad(work, { ...base, phase: 'closed', kind: 'policy', durationSec: profile ? Math.min(cfg.policyDurationSec, 8) : cfg.policyDurationSec, etag });
     const summary = await adminGet(s.url, '/v1/fleet/summary');
     const m = await adminGet(s.url, '/metrics');
     return {
@@ -310,15 +310,17 @@ async function ingest(kind, { policyFile, keyFile, common, profile }) {
       serverRateLimit: '9999999/9999999 per device (the limiter runs, never refuses: 1,000 devices at thousands of reports/s each far exceed a real device\'s 60/min)',
       enroll: devs.stats,
       reports,
-      ...(policy ? { policy304: policy } : {}),
+      policy304: policy,
       storeAfter: { reportsTotal: summary.reportsTotal, devices: summary.devices, reportsRejected: metric(m, 'ccfleet_reports_rejected_total'), reportsDuplicate: metric(m, 'ccfleet_reports_duplicate_total')[''] ?? 0 },
     };
   });
   if (profile) {
     // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread, others the SQLite checkpointer
     const files = fs.existsSync(profDir) ? fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
-    out.profile = { note: 'the server process\'s whole life (enrolment, warm-up, the reports window), per thread' };
+    out.profile = { note: 'the server process\'s whole life (enrolment, warm-up, the reports window, the 304s), per thread; policyWindow: the main thread during the 304s only' };
     for (const f of files) out.profile[f.split('.')[4] === '0' ? 'mainThread' : `workerThread${f.split('.')[4]}`] = summariseProfile(path.join(profDir, f), 25, BUNDLE);
+    const main = files.find((f) => f.split('.')[4] === '0');
+    if (main) out.profile.policyWindow = summariseProfile(path.join(profDir, main), 25, BUNDLE, out.policy304.cpu.seconds);
   }
   return out;
 }

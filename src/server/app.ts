@@ -31,7 +31,7 @@ import { deviceRoute, devicesRoute, eventsRoute, summaryRoute, trendRoute } from
 import { healthRoute, metricsRoute } from './routes/health.js';
 import { policyRoute } from './routes/policy.js';
 import { reportsRoute } from './routes/reports.js';
-import { AppState, DEFAULT_LIMITS, type AppLimits, type DashboardHandler } from './state.js';
+import { AppState, DEFAULT_LIMITS, systemNow, type AppLimits, type DashboardHandler } from './state.js';
 import type { Store } from './store/types.js';
 
 export type { AppLimits, DashboardContext, DashboardHandler } from './state.js';
@@ -76,7 +76,7 @@ export interface App {
 
 export function createApp(deps: AppDeps): App {
   for (const h of deps.enrollSecretHashes) if (h.length !== 32) throw new TypeError('enrolment secret hashes must be sha256 digests (32 bytes): use hashSecret');
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemNow;
   const log = deps.log ?? silentLog;
   const admin = createAdminAuth({
     tokenHashes: deps.adminTokenHashes,

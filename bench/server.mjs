@@ -167,6 +167,9 @@ async function main() {
     const f = await startFloor('insert', path.join(work, 'floor-fleet.sqlite'));
     running.add(f);
     result.fleet.floorAtCadence = await runLoad(work, { phase: 'open', url: f.url, connections: cfg.connections, devicesFile: fake, ...common, etag: '"bench-floor-etag"', rates: fleetRates(), durationSec: cfg.fleetSeconds, serverPid: f.pid, runTag: 'floorfleet' });
+    if (cfg.fleetNewConnSeconds > 0) {
+      result.fleet.floorAtCadenceNewConnections = await runLoad(work, { phase: 'open', url: f.url, connections: cfg.connections, devicesFile: fake, ...common, etag: '"bench-floor-etag"', rates: fleetRates(), durationSec: cfg.fleetNewConnSeconds, newConnections: true, serverPid: f.pid, runTag: 'floorfleetnc' });
+    }
     await f.stop();
     running.delete(f);
     for (const s of stores) {
@@ -527,6 +530,7 @@ function verdict(r) {
   }
   if (r.ingest?.postgres) v.postgresReportsPerSecond = r.ingest.postgres.reports.okPerSecond;
   if (r.fleet?.floorAtCadence) v.fleet_floor_pctOfOneCore = r.fleet.floorAtCadence.cpu.server.pctOfOneCore;
+  if (r.fleet?.floorAtCadenceNewConnections) v.fleet_floor_newConnections_pctOfOneCore = r.fleet.floorAtCadenceNewConnections.cpu.server.pctOfOneCore;
   for (const k of ['sqlite', 'postgres']) {
     const f = r.fleet?.[k];
     if (!f) continue;

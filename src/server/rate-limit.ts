@@ -4,7 +4,7 @@
  * are forgotten by `sweep(now)` (the app calls it every minute), so memory follows the active devices.
  * Per process: with several replicas behind a load balancer, a device gets each replica's allowance.
  */
-import { bucketFull, bucketFullRefillMs, bucketRefill, bucketWaitMs, type BucketParams, type BucketState } from '../core/schedule-math.js';
+import { bucketFull, bucketFullRefillMs, bucketRefill, bucketTake, bucketWaitMs, type BucketParams, type BucketState } from '../core/schedule-math.js';
 
 export class RateLimiter {
   private readonly buckets = new Map<string, BucketState>();
@@ -14,21 +14,12 @@ export class RateLimiter {
     this.forgetAfterMs = bucketFullRefillMs(params);
   }
 
-  /** One token (a request on a hot path): the bucket is updated in place, as bucketTake computes it. */
   take(key: string, now: number): number {
-    let s = this.buckets.get(key);
-    if (s === undefined) {
-      s = bucketFull(now, this.params);
-      this.buckets.set(key, s);
-    }
-    const r = bucketRefill(s, now, this.params);
-    s.at = r.at;
-    if (r.tokens >= 1) {
-      s.tokens = r.tokens - 1;
-      return 0;
-    }
-    s.tokens = r.tokens;
-    const wait = bucketWaitMs(s, now, this.params);
+    const state = this.buckets.get(key) ?? bucketFull(now, this.params);
+    const r = bucketTake(state, now, this.params);
+    this.buckets.set(key, r.state);
+    if (r.ok) return 0;
+    const wait = bucketWaitMs(r.state, now, this.params);
     return Number.isFinite(wait) ? Math.max(1, wait) : 60_000;
   }
 

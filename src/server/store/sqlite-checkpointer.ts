@@ -2,12 +2,13 @@
  * WAL checkpoints off the event loop. node:sqlite is synchronous, so an automatic checkpoint (copying the
  * WAL into the database file and syncing it) stalls every request behind the commit that triggered it
  * (measured: p99 ~20 ms at 50 concurrent reports). A worker thread with its own connection runs PASSIVE
- * checkpoints, which never block the writer. Every `intervalMs`; when a pass finds `enterFrames` or more
- * written since the last one (a burst), every `busyMs` until a pass finds fewer than `exitFrames` (the
- * burst is over). Ingest at full speed stays at every 5 ms (a WAL kept small: p99 32 ms there, 59 ms when
- * passes were 250 ms apart); a fleet at its usual cadence (100,000 devices at 15 min: ~1.7 frames/ms) gets
- * ~8 passes a second instead of 200 — each pass syncs the database file, and passes every 5 ms cost the
- * server 7 % of a core in that bench.
+ * checkpoints, which never block the writer. Every `intervalMs` (1 s); when a pass finds `enterFrames`
+ * (4,096) or more written since the last one (a burst: 4+ frames a millisecond), every `busyMs` (5 ms)
+ * until a pass finds fewer than `exitFrames` (16). Ingest at full speed runs at every 5 ms (a WAL kept
+ * small: p99 32 ms there, 59 ms when passes were 250 ms apart); a fleet at its usual cadence (100,000
+ * devices at 15 min: ~1.6 frames/ms) gets one pass a second. Each pass syncs the WAL and the database file
+ * and copies each page changed since the last pass once, so fewer passes cost less: passes every 5 ms cost
+ * that fleet 7 % of a core, every 250 ms ~2 %, every second ~1.3 %.
  * The writer keeps a (larger) automatic checkpoint as a backstop, which then only has the few frames
  * written since the worker's last pass to copy, and lets SQLite restart the WAL from its beginning.
  */
@@ -56,7 +57,7 @@ export class Checkpointer {
 
   /** Starts the worker; resolves once its connection is open (null if it could not start: the backstop remains). */
   static async start(file: string, o: { intervalMs?: number; busyMs?: number; enterFrames?: number; exitFrames?: number } = {}): Promise<Checkpointer | null> {
-    const workerData = { file, intervalMs: o.intervalMs ?? 250, busyMs: o.busyMs ?? 5, enterFrames: o.enterFrames ?? 256, exitFrames: o.exitFrames ?? 16 };
+    const workerData = { file, intervalMs: o.intervalMs ?? 1000, busyMs: o.busyMs ?? 5, enterFrames: o.enterFrames ?? 4096, exitFrames: o.exitFrames ?? 16 };
     const worker = new Worker(SOURCE, { eval: true, workerData, stdout: false, stderr: false });
     const ready = await new Promise<boolean>((resolve) => {
       worker.once('message', (m) => resolve(m === 'ready'));

@@ -27,6 +27,9 @@ const SQLITE_CONSTRAINT_UNIQUE = 2067;
 const PRUNE_CHUNK = 2000;
 /** The writer's own automatic checkpoint, a backstop behind the checkpointer thread (pages of 4 KiB). */
 const BACKSTOP_CHECKPOINT_PAGES = 8000;
+const PAGE_CACHE_KIB = 8192;
+/** SQLite's own ceiling for mmap_size (SQLITE_MAX_MMAP_SIZE); a larger value is cut to it. */
+const MMAP_BYTES = 0x7fff0000;
 
 const INSERT_REPORT = `INSERT INTO reports (id, device_id, created_at, received_at, compliant, users, non_compliant_users, repaired, events, body)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
@@ -100,10 +103,13 @@ export async function openSqliteStore(file: string, opts: StoreOptions = {}): Pr
   try {
     db.prepare('PRAGMA journal_mode = WAL').get();
     db.exec('PRAGMA synchronous = NORMAL');
-    // A fleet's token index and latest rows outgrow SQLite's default 2 MiB page cache at ~20,000 devices:
-    // then every lookup reads pages through a syscall. Up to 64 MiB of cache and reads through a 256 MiB map.
-    db.exec('PRAGMA cache_size = -65536');
-    db.exec('PRAGMA mmap_size = 268435456');
+    // Reads go through a memory map of the file (up to SQLite's 2 GiB maximum; a fleet's devices and
+    // token index, written at enrolment, sit early in the file): no syscall per page, whatever the fleet's
+    // size. The page cache holds only what a transaction writes, and stays small: every COMMIT walks the
+    // cache's hash table (measured: a 64 MiB cache cost ~40 µs a report, 5 % of the server's CPU at a
+    // 100,000-device fleet's cadence).
+    db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`);
+    db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
     migrate(db);
     if (file !== ':memory:') {
       db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { openStore } from '../../src/server/store/open.js';
 import { parseStoreUrl, redactStoreUrl } from '../../src/server/store/store-url.js';
 import { sqliteModule } from '../../src/server/store/sqlite-module.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from '../../src/server/store/migrations.js';
 import { isCcfleetError } from '../../src/core/errors.js';
 import { makeReport } from './report-fixture.js';
 import { expectCode } from './store.suite.js';
@@ -101,8 +102,29 @@ describe('opening a SQLite store', () => {
     db.close();
     await expectCode(openStore(file), 'STORE_SCHEMA');
     const again = new DatabaseSync(file);
-    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()?.n).toBe(2);
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()?.n).toBe(MIGRATIONS.length + 1);
     again.close();
+  });
+
+  test('a store made by an older ccfleet (schema 1) is migrated at open, its reports kept', async () => {
+    const file = path.join(tmp, 'schema1.db');
+    const { DatabaseSync } = sqliteModule();
+    const old = new DatabaseSync(file);
+    old.exec('PRAGMA journal_mode = WAL');
+    old.exec(MIGRATIONS_TABLE);
+    for (const sql of MIGRATIONS[0]!.sqlite) old.exec(sql);
+    old.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, ?, '2026-01-01T00:00:00.000Z')").run(MIGRATIONS[0]!.name);
+    old.prepare("INSERT INTO devices (id, hostname, token_hash, enrolled_at) VALUES ('dev', 'x', 'h', '2026-01-01T00:00:00.000Z')").run();
+    old.close();
+    const s = await openStore(file);
+    expect(await s.schemaVersion()).toBe(SCHEMA_VERSION);
+    await s.addReport({ report: makeReport({ id: 'after-upgrade', deviceId: 'dev', createdAt: new Date().toISOString() }), receivedAt: new Date().toISOString() });
+    expect((await s.summary()).reportsTotal).toBe(1);
+    await s.close();
+    const db = new DatabaseSync(file, { readOnly: true });
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'device_users' ORDER BY name").all().map((r) => r.name);
+    db.close();
+    expect(indexes).toEqual(['device_users_device', 'device_users_selected', 'device_users_used']);
   });
 
   test('bad options: USAGE', async () => {

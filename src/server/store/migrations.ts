@@ -165,6 +165,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // The summary (/metrics at every scrape, the dashboard) counts devices' users by selected and by used
+    // model: without these, two scans of device_users and two sorts (100,000 devices: ~230 ms of SQLite
+    // a summary). device_users changes only when a device's users do, so they cost reports almost nothing.
+    version: 2,
+    name: 'device_users model indexes',
+    sqlite: [
+      'CREATE INDEX device_users_selected ON device_users (selected_model)',
+      'CREATE INDEX device_users_used ON device_users (used_model)',
+    ],
+    postgres: [
+      'CREATE INDEX device_users_selected ON device_users (selected_model)',
+      'CREATE INDEX device_users_used ON device_users (used_model)',
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -11,7 +11,8 @@
 //   2. fleet at cadence: F devices enrolled and one report each (seed), then exactly F/900 reports/s (a
 //      15-minute cadence) and F/300 policy 304s/s (5-minute polls) for S seconds, devices in shuffled order
 //      → the server's CPU as % of one core; again with a new connection per request (agents talking to the
-//      server directly, no proxy keeping connections open).
+//      server directly, no proxy keeping connections open); then what one /metrics scrape costs the server with
+//      the whole fleet in the store.
 //   3. spool through an outage: the agent's real Spool + Enrollment + Sender (fake clock) against the real
 //      server: some reports delivered, the server stopped, a report put every simulated minute for a day,
 //      the server started again on the same port and store → delivered, dropped (spool bounds), duplicates,
@@ -33,7 +34,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ADMIN, BUNDLE, ENROLL, NODE, repo, runLoad, startFloor, startServer } from './server/children.mjs';
 import { summariseProfile } from './server/profile.mjs';
-import { loadavg, uptime } from './server/proc.mjs';
+import { loadavg, processCpuMs, uptime } from './server/proc.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -259,6 +260,21 @@ async function adminGet(url, p) {
   return p === '/metrics' ? r.text() : r.json();
 }
 
+/**
+ * What one Prometheus scrape of /metrics costs the server with the whole fleet in the store (the fleet gauges
+ * are read from the store at every scrape): server CPU per scrape over 5 sequential scrapes, and per minute
+ * at a 15 s scrape interval.
+ */
+async function scrapeCost(s) {
+  await adminGet(s.url, '/metrics');
+  const n = 5;
+  const before = processCpuMs(s.pid);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await adminGet(s.url, '/metrics');
+  const ms = (processCpuMs(s.pid) - before) / n;
+  return { scrapes: n, serverCpuMsPerScrape: round(ms, 1), wallMsPerScrape: round((performance.now() - t0) / n, 1), pctOfOneCoreAt15sInterval: round(ms / 150, 2) };
+}
+
 function metric(text, name) {
   const out = {};
   for (const line of text.split('\n')) {
@@ -355,6 +371,7 @@ async function fleet(kind, { policyFile, keyFile, common }) {
       newConnections = await runLoad(work, { ...base, phase: 'open', rates, durationSec: cfg.fleetNewConnSeconds, newConnections: true, runTag: 'fleetnc' });
     }
     const summary = await adminGet(s.url, '/v1/fleet/summary');
+    const scrape = await scrapeCost(s);
     return {
       store: kind,
       serverRateLimit: '60/20 (the default)',
@@ -366,6 +383,7 @@ async function fleet(kind, { policyFile, keyFile, common }) {
       keepAlive,
       newConnections,
       storeAfter: { reportsTotal: summary.reportsTotal, devices: summary.devices },
+      metricsScrape: scrape,
     };
   });
   if (cfg.profile && cfg.fleetNewConnSeconds === 0) {
@@ -537,6 +555,7 @@ function verdict(r) {
     v[`fleet_${k}_pctOfOneCore`] = f.keepAlive.cpu.server.pctOfOneCore;
     v[`fleet_${k}_goalMet`] = f.keepAlive.cpu.server.pctOfOneCore < 5;
     if (f.newConnections) v[`fleet_${k}_newConnections_pctOfOneCore`] = f.newConnections.cpu.server.pctOfOneCore;
+    if (f.metricsScrape) v[`fleet_${k}_metricsScrapeCpuMs`] = f.metricsScrape.serverCpuMsPerScrape;
   }
   for (const k of ['sqlite', 'postgres']) {
     const s = r.spool?.[k];
